@@ -1,0 +1,142 @@
+/** A growable big-endian buffer for encoding Kafka messages. */
+
+const textEncoder = new TextEncoder();
+
+export class Writer {
+  private buf: Uint8Array;
+  private view: DataView;
+  pos = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = new Uint8Array(initialCapacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(n: number): number {
+    const at = this.pos;
+    if (at + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, at + n));
+      grown.set(this.buf.subarray(0, at));
+      this.buf = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    this.pos = at + n;
+    return at;
+  }
+
+  /** The bytes written so far (a view; copy it if the writer is reused). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  int8(v: number): this {
+    this.view.setInt8(this.ensure(1), v);
+    return this;
+  }
+  uint8(v: number): this {
+    this.buf[this.ensure(1)] = v;
+    return this;
+  }
+  bool(v: boolean): this {
+    return this.uint8(v ? 1 : 0);
+  }
+  int16(v: number): this {
+    this.view.setInt16(this.ensure(2), v);
+    return this;
+  }
+  uint16(v: number): this {
+    this.view.setUint16(this.ensure(2), v);
+    return this;
+  }
+  int32(v: number): this {
+    this.view.setInt32(this.ensure(4), v);
+    return this;
+  }
+  uint32(v: number): this {
+    this.view.setUint32(this.ensure(4), v);
+    return this;
+  }
+  int64(v: bigint): this {
+    this.view.setBigInt64(this.ensure(8), v);
+    return this;
+  }
+  float64(v: number): this {
+    this.view.setFloat64(this.ensure(8), v);
+    return this;
+  }
+  /** Overwrites an i32 written earlier (e.g. a size prefix). */
+  int32At(at: number, v: number): void {
+    this.view.setInt32(at, v);
+  }
+
+  uuid(v: string): this {
+    const at = this.ensure(16);
+    const hex = v.replace(/-/g, "");
+    for (let i = 0; i < 16; i++) this.buf[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) || 0;
+    return this;
+  }
+
+  uvarint(v: number): this {
+    while (v >= 0x80) {
+      this.uint8((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    return this.uint8(v);
+  }
+  varint(v: number): this {
+    return this.uvarint(((v << 1) ^ (v >> 31)) >>> 0);
+  }
+  varlong(v: bigint): this {
+    let u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+    while (u >= 0x80n) {
+      this.uint8(Number(u & 0x7fn) | 0x80);
+      u >>= 7n;
+    }
+    return this.uint8(Number(u));
+  }
+
+  raw(bytes: Uint8Array): this {
+    this.buf.set(bytes, this.ensure(bytes.length));
+    return this;
+  }
+
+  nullableString(v: string | null): this {
+    if (v === null) return this.int16(-1);
+    const bytes = textEncoder.encode(v);
+    return this.int16(bytes.length).raw(bytes);
+  }
+  string(v: string): this {
+    return this.nullableString(v);
+  }
+  compactNullableString(v: string | null): this {
+    if (v === null) return this.uvarint(0);
+    const bytes = textEncoder.encode(v);
+    return this.uvarint(bytes.length + 1).raw(bytes);
+  }
+  compactString(v: string): this {
+    return this.compactNullableString(v);
+  }
+
+  nullableBytes(v: Uint8Array | null): this {
+    return v === null ? this.int32(-1) : this.int32(v.length).raw(v);
+  }
+  bytes(v: Uint8Array): this {
+    return this.nullableBytes(v);
+  }
+  compactNullableBytes(v: Uint8Array | null): this {
+    return v === null ? this.uvarint(0) : this.uvarint(v.length + 1).raw(v);
+  }
+  compactBytes(v: Uint8Array): this {
+    return this.compactNullableBytes(v);
+  }
+
+  /** Array length: -1 (null) or the element count, compact or INT32. */
+  arrayLength(compact: boolean, n: number): this {
+    return compact ? this.uvarint(n + 1) : this.int32(n);
+  }
+
+  /** An empty TAG_BUFFER. */
+  noTaggedFields(): this {
+    return this.uint8(0);
+  }
+}
