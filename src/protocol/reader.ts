@@ -139,33 +139,22 @@ export class Reader {
     return at < 0 ? new Uint8Array(0) : this.buf.subarray(at, at + length);
   }
 
-  nullableString(): string | null {
-    const n = this.int16();
+  /** `compact` selects the flexible-version encoding (uvarint length + 1). */
+  nullableString(compact = false): string | null {
+    const n = compact ? this.compactLength() : this.int16();
     return n < -1 ? this.failNull() : this.utf8(n);
   }
-  string(): string {
-    return this.nullableString() ?? this.failString();
-  }
-  compactNullableString(): string | null {
-    return this.utf8(this.compactLength());
-  }
-  compactString(): string {
-    return this.compactNullableString() ?? this.failString();
+  string(compact = false): string {
+    return this.nullableString(compact) ?? this.failString();
   }
 
   /** Bytes are views into the request buffer, never copies. */
-  nullableBytes(): Uint8Array | null {
-    const n = this.int32();
+  nullableBytes(compact = false): Uint8Array | null {
+    const n = compact ? this.compactLength() : this.int32();
     return n < -1 ? this.failNull() : this.slice(n);
   }
-  bytes(): Uint8Array {
-    return this.nullableBytes() ?? this.failBytes();
-  }
-  compactNullableBytes(): Uint8Array | null {
-    return this.slice(this.compactLength());
-  }
-  compactBytes(): Uint8Array {
-    return this.compactNullableBytes() ?? this.failBytes();
+  bytes(compact = false): Uint8Array {
+    return this.nullableBytes(compact) ?? this.failBytes();
   }
 
   /** Element count of an array; -1 for null. Counts that cannot fit in what is left fail. */
@@ -173,6 +162,17 @@ export class Reader {
     const n = compact ? this.compactLength() : this.int32();
     if (n < -1 || n > this.remaining) return this.fail() - 1;
     return n;
+  }
+
+  nullableArray<T>(compact: boolean, readItem: () => T): T[] | null {
+    const n = this.arrayLength(compact);
+    if (n < 0) return null;
+    const items: T[] = [];
+    for (let i = 0; i < n && !this.failed; i++) items.push(readItem());
+    return items;
+  }
+  array<T>(compact: boolean, readItem: () => T): T[] {
+    return this.nullableArray(compact, readItem) ?? this.failArray();
   }
 
   /** Skips a TAG_BUFFER, handing each tag to `onTag` (which must consume exactly `size` bytes). */
@@ -196,6 +196,10 @@ export class Reader {
   private failString(): string {
     this.failed = true;
     return "";
+  }
+  private failArray<T>(): T[] {
+    this.failed = true;
+    return [];
   }
   private failBytes(): Uint8Array {
     this.failed = true;

@@ -100,39 +100,34 @@ export class Writer {
     return this;
   }
 
-  nullableString(v: string | null): this {
-    if (v === null) return this.int16(-1);
+  /** `compact` selects the flexible-version encoding (uvarint length + 1). */
+  nullableString(v: string | null, compact = false): this {
+    if (v === null) return compact ? this.uvarint(0) : this.int16(-1);
     const bytes = textEncoder.encode(v);
-    return this.int16(bytes.length).raw(bytes);
+    return (compact ? this.uvarint(bytes.length + 1) : this.int16(bytes.length)).raw(bytes);
   }
-  string(v: string): this {
-    return this.nullableString(v);
-  }
-  compactNullableString(v: string | null): this {
-    if (v === null) return this.uvarint(0);
-    const bytes = textEncoder.encode(v);
-    return this.uvarint(bytes.length + 1).raw(bytes);
-  }
-  compactString(v: string): this {
-    return this.compactNullableString(v);
+  string(v: string, compact = false): this {
+    return this.nullableString(v, compact);
   }
 
-  nullableBytes(v: Uint8Array | null): this {
-    return v === null ? this.int32(-1) : this.int32(v.length).raw(v);
+  nullableBytes(v: Uint8Array | null, compact = false): this {
+    if (v === null) return compact ? this.uvarint(0) : this.int32(-1);
+    return (compact ? this.uvarint(v.length + 1) : this.int32(v.length)).raw(v);
   }
-  bytes(v: Uint8Array): this {
-    return this.nullableBytes(v);
-  }
-  compactNullableBytes(v: Uint8Array | null): this {
-    return v === null ? this.uvarint(0) : this.uvarint(v.length + 1).raw(v);
-  }
-  compactBytes(v: Uint8Array): this {
-    return this.compactNullableBytes(v);
+  bytes(v: Uint8Array, compact = false): this {
+    return this.nullableBytes(v, compact);
   }
 
   /** Array length: -1 (null) or the element count, compact or INT32. */
   arrayLength(compact: boolean, n: number): this {
     return compact ? this.uvarint(n + 1) : this.int32(n);
+  }
+
+  array<T>(compact: boolean, items: readonly T[] | null, writeItem: (item: T) => void): this {
+    if (items === null) return this.arrayLength(compact, -1);
+    this.arrayLength(compact, items.length);
+    for (const item of items) writeItem(item);
+    return this;
   }
 
   /** An empty TAG_BUFFER. */

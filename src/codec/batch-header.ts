@@ -1,0 +1,80 @@
+/**
+ * Fixed-position access to a magic-2 RecordBatch header without decoding it.
+ * The broker reads these fields on every append and fetch, and rewrites only
+ * base_offset (bytes 0..7, outside the CRC), exactly as Kafka does.
+ */
+
+export const BATCH_HEADER_SIZE = 61;
+/** Bytes before the part counted by batch_length (base_offset + batch_length). */
+export const BATCH_LOG_OVERHEAD = 12;
+
+export const BatchField = {
+  BaseOffset: 0,
+  BatchLength: 8,
+  PartitionLeaderEpoch: 12,
+  Magic: 16,
+  Crc: 17,
+  Attributes: 21,
+  LastOffsetDelta: 23,
+  FirstTimestamp: 27,
+  MaxTimestamp: 35,
+  ProducerId: 43,
+  ProducerEpoch: 51,
+  BaseSequence: 53,
+  RecordsCount: 57,
+} as const;
+
+export interface BatchHeader {
+  baseOffset: bigint;
+  batchLength: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  firstTimestamp: bigint;
+  maxTimestamp: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  recordsCount: number;
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Reads the header of the batch at `pos`; the caller guarantees 61 bytes are there. */
+export function readBatchHeader(bytes: Uint8Array, pos = 0): BatchHeader {
+  const v = view(bytes);
+  return {
+    baseOffset: v.getBigInt64(pos + BatchField.BaseOffset),
+    batchLength: v.getInt32(pos + BatchField.BatchLength),
+    partitionLeaderEpoch: v.getInt32(pos + BatchField.PartitionLeaderEpoch),
+    magic: v.getInt8(pos + BatchField.Magic),
+    crc: v.getUint32(pos + BatchField.Crc),
+    attributes: v.getInt16(pos + BatchField.Attributes),
+    lastOffsetDelta: v.getInt32(pos + BatchField.LastOffsetDelta),
+    firstTimestamp: v.getBigInt64(pos + BatchField.FirstTimestamp),
+    maxTimestamp: v.getBigInt64(pos + BatchField.MaxTimestamp),
+    producerId: v.getBigInt64(pos + BatchField.ProducerId),
+    producerEpoch: v.getInt16(pos + BatchField.ProducerEpoch),
+    baseSequence: v.getInt32(pos + BatchField.BaseSequence),
+    recordsCount: v.getInt32(pos + BatchField.RecordsCount),
+  };
+}
+
+/** Total bytes the batch at `pos` occupies (batch_length + 12), or -1 if its length field is not there. */
+export function batchSizeAt(bytes: Uint8Array, pos = 0): number {
+  if (pos + BATCH_LOG_OVERHEAD > bytes.length) return -1;
+  return view(bytes).getInt32(pos + BatchField.BatchLength) + BATCH_LOG_OVERHEAD;
+}
+
+export function setBaseOffset(bytes: Uint8Array, pos: number, baseOffset: bigint): void {
+  view(bytes).setBigInt64(pos + BatchField.BaseOffset, baseOffset);
+}
+
+/** partition_leader_epoch is also outside the CRC; Kafka stamps the leader's epoch there. */
+export function setPartitionLeaderEpoch(bytes: Uint8Array, pos: number, epoch: number): void {
+  view(bytes).setInt32(pos + BatchField.PartitionLeaderEpoch, epoch);
+}
