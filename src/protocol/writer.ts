@@ -12,6 +12,7 @@ export class Writer {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /** Reserves `n` bytes and returns their offset; call it before touching `buf`/`view`, which it may replace. */
   private ensure(n: number): number {
     const at = this.pos;
     if (at + n > this.buf.length) {
@@ -30,38 +31,46 @@ export class Writer {
   }
 
   int8(v: number): this {
-    this.view.setInt8(this.ensure(1), v);
+    const at = this.ensure(1);
+    this.view.setInt8(at, v);
     return this;
   }
   uint8(v: number): this {
-    this.buf[this.ensure(1)] = v;
+    const at = this.ensure(1);
+    this.buf[at] = v;
     return this;
   }
   bool(v: boolean): this {
     return this.uint8(v ? 1 : 0);
   }
   int16(v: number): this {
-    this.view.setInt16(this.ensure(2), v);
+    const at = this.ensure(2);
+    this.view.setInt16(at, v);
     return this;
   }
   uint16(v: number): this {
-    this.view.setUint16(this.ensure(2), v);
+    const at = this.ensure(2);
+    this.view.setUint16(at, v);
     return this;
   }
   int32(v: number): this {
-    this.view.setInt32(this.ensure(4), v);
+    const at = this.ensure(4);
+    this.view.setInt32(at, v);
     return this;
   }
   uint32(v: number): this {
-    this.view.setUint32(this.ensure(4), v);
+    const at = this.ensure(4);
+    this.view.setUint32(at, v);
     return this;
   }
   int64(v: bigint): this {
-    this.view.setBigInt64(this.ensure(8), v);
+    const at = this.ensure(8);
+    this.view.setBigInt64(at, v);
     return this;
   }
   float64(v: number): this {
-    this.view.setFloat64(this.ensure(8), v);
+    const at = this.ensure(8);
+    this.view.setFloat64(at, v);
     return this;
   }
   /** Overwrites an i32 written earlier (e.g. a size prefix). */
@@ -96,7 +105,8 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): this {
-    this.buf.set(bytes, this.ensure(bytes.length));
+    const at = this.ensure(bytes.length);
+    this.buf.set(bytes, at);
     return this;
   }
 

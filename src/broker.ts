@@ -1,0 +1,60 @@
+/** The broker: configuration, codec, storage and the API table, served over TCP. */
+import type { AddressInfo } from "node:net";
+import type { BrokerConfig } from "./config.ts";
+import type { Codec } from "./codec/types.ts";
+import type { Logger } from "./logger.ts";
+import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
+import type { ClusterMetadata } from "./storage/cluster-metadata.ts";
+import type { LogManager } from "./storage/log-manager.ts";
+import type { UnifiedLog } from "./storage/unified-log.ts";
+import { TcpServer } from "./server/tcp.ts";
+
+export class Broker {
+  readonly apis: ApiTable = defaultApiTable();
+  private readonly server = new TcpServer(this);
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly codec: Codec,
+    readonly log: Logger,
+    readonly metadata: ClusterMetadata,
+    readonly logs: LogManager,
+    readonly clusterId: string,
+  ) {}
+
+  listen(): Promise<AddressInfo> {
+    return this.server.listen(this.config.host, this.config.port);
+  }
+
+  /** The log of a partition the cluster metadata knows, created on first use (the tester writes none for some). */
+  partitionLog(topic: string, partition: number): UnifiedLog | undefined {
+    const t = this.metadata.topicByName(topic);
+    if (!t || !t.partitions.has(partition)) return undefined;
+    return this.logs.getLog(topic, partition) ?? this.logs.createLog(topic, partition, t.topicId);
+  }
+
+  createTopic(name: string, numPartitions: number): void {
+    const topic = this.metadata.createTopic(name, numPartitions, 1);
+    for (const p of topic.partitions.keys()) this.logs.createLog(name, p, topic.topicId);
+  }
+
+  /** What Metadata tells clients to connect to: advertised.listeners, else listeners, else the address they used. */
+  advertisedAddress(local: { host: string; port: number }): { host: string; port: number } {
+    const configured = this.config.advertisedHost ?? (isWildcard(this.config.host) ? undefined : this.config.host);
+    return { host: configured ?? unmapIpv4(local.host), port: this.config.advertisedPort ?? local.port };
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+    this.logs.close();
+  }
+}
+
+function isWildcard(host: string): boolean {
+  return host === "" || host === "0.0.0.0" || host === "::";
+}
+
+/** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) is advertised as "127.0.0.1". */
+function unmapIpv4(host: string): string {
+  return host.startsWith("::ffff:") ? host.slice(7) : host;
+}

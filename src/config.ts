@@ -1,0 +1,108 @@
+/** Broker configuration from a Kafka-style server.properties file. */
+import { readFileSync } from "node:fs";
+
+export interface BrokerConfig {
+  nodeId: number;
+  host: string;
+  port: number;
+  /** Host and port clients are told to connect to (Metadata); undefined = the address they reached. */
+  advertisedHost?: string;
+  advertisedPort?: number;
+  logDirs: string[];
+  socketRequestMaxBytes: number;
+  autoCreateTopicsEnable: boolean;
+  numPartitions: number;
+  logSegmentBytes: number;
+  logFlushIntervalMessages: number;
+  logFlushIntervalMs: number;
+  groupInitialRebalanceDelayMs: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  offsetsTopicNumPartitions: number;
+  codec: "wasm" | "js";
+  verbose: boolean;
+}
+
+/** The configuration used when no properties file is given (a single-node KRaft broker). */
+export const DEFAULT_PROPERTIES = `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:9093
+listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+controller.listener.names=CONTROLLER
+log.dirs=/tmp/kraft-combined-logs
+`;
+
+export function parseProperties(text: string): Map<string, string> {
+  const props = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith("!")) continue;
+    const eq = line.search(/[=:]/);
+    if (eq < 0) props.set(line, "");
+    else props.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  return props;
+}
+
+interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+function parseListeners(value: string | undefined): Listener[] {
+  if (!value) return [];
+  return value.split(",").flatMap((entry) => {
+    const m = /^\s*([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)\s*$/.exec(entry);
+    return m ? [{ name: m[1], host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) }] : [];
+  });
+}
+
+function intProp(props: Map<string, string>, key: string, fallback: number): number {
+  const v = props.get(key);
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${key}=${v} is not a number`);
+  return n;
+}
+
+export function configFromProperties(props: Map<string, string>, env: Record<string, string | undefined> = {}): BrokerConfig {
+  const controllerNames = new Set((props.get("controller.listener.names") ?? "").split(",").map((s) => s.trim()));
+  const listener = parseListeners(props.get("listeners")).find((l) => !controllerNames.has(l.name)) ?? {
+    name: "PLAINTEXT",
+    host: "",
+    port: 9092,
+  };
+  const advertised = parseListeners(props.get("advertised.listeners")).find((l) => l.name === listener.name);
+  const logDirs = (props.get("log.dirs") ?? props.get("log.dir") ?? "/tmp/kafka-logs")
+    .split(",")
+    .map((d) => d.trim())
+    .filter(Boolean);
+  const codec = env.KAFKA_CODEC ?? props.get("codec") ?? "wasm";
+  if (codec !== "wasm" && codec !== "js") throw new Error(`codec must be wasm or js, not ${codec}`);
+  return {
+    nodeId: intProp(props, "node.id", intProp(props, "broker.id", 1)),
+    host: listener.host,
+    port: listener.port,
+    advertisedHost: advertised?.host || undefined,
+    advertisedPort: advertised?.port,
+    logDirs,
+    socketRequestMaxBytes: intProp(props, "socket.request.max.bytes", 104857600),
+    autoCreateTopicsEnable: (props.get("auto.create.topics.enable") ?? "true") === "true",
+    numPartitions: intProp(props, "num.partitions", 1),
+    logSegmentBytes: intProp(props, "log.segment.bytes", 1073741824),
+    logFlushIntervalMessages: intProp(props, "log.flush.interval.messages", Number.MAX_SAFE_INTEGER),
+    logFlushIntervalMs: intProp(props, "log.flush.interval.ms", Number.MAX_SAFE_INTEGER),
+    groupInitialRebalanceDelayMs: intProp(props, "group.initial.rebalance.delay.ms", 3000),
+    groupMinSessionTimeoutMs: intProp(props, "group.min.session.timeout.ms", 6000),
+    groupMaxSessionTimeoutMs: intProp(props, "group.max.session.timeout.ms", 1800000),
+    offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 50),
+    codec,
+    verbose: env.KAFKA_VERBOSE === "1" || props.get("verbose") === "true",
+  };
+}
+
+export function loadConfig(path: string | undefined, env: Record<string, string | undefined> = process.env): BrokerConfig {
+  const text = path ? readFileSync(path, "utf8") : DEFAULT_PROPERTIES;
+  return configFromProperties(parseProperties(text), env);
+}

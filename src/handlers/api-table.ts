@@ -1,0 +1,30 @@
+/** The APIs this broker implements, by api key: the dispatch table and what ApiVersions advertises. */
+import type { ApiHandler } from "./api.ts";
+import type { ApiVersion } from "../protocol/generated/api-versions-response.ts";
+import { apiVersions } from "./api-versions.ts";
+import { describeTopicPartitions } from "./describe-topic-partitions.ts";
+import { fetch } from "./fetch.ts";
+import { produce } from "./produce.ts";
+import { metadata } from "./metadata.ts";
+
+export class ApiTable {
+  private readonly byKey = new Map<number, ApiHandler>();
+
+  constructor(handlers: ApiHandler<any, any>[]) {
+    for (const h of handlers) this.byKey.set(h.apiKey, h);
+  }
+
+  get(apiKey: number): ApiHandler | undefined {
+    return this.byKey.get(apiKey);
+  }
+
+  advertised(): ApiVersion[] {
+    return [...this.byKey.values()]
+      .sort((a, b) => a.apiKey - b.apiKey)
+      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  }
+}
+
+export function defaultApiTable(): ApiTable {
+  return new ApiTable([produce, fetch, metadata, apiVersions, describeTopicPartitions]);
+}

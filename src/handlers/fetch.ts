@@ -1,0 +1,98 @@
+import { defineApi, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { FETCH_REQUEST, type FetchPartition, type FetchRequest, decodeFetchRequest } from "../protocol/generated/fetch-request.ts";
+import {
+  type FetchResponse,
+  type FetchableTopicResponse,
+  type PartitionData,
+  encodeFetchResponse,
+} from "../protocol/generated/fetch-response.ts";
+import type { UnifiedLog } from "../storage/unified-log.ts";
+import { waitForAppend } from "./delayed-fetch.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Serves the on-disk batch bytes unchanged from each requested offset. When less than
+ * `minBytes` is available the request waits (up to `maxWaitMs`) and is answered the moment
+ * any requested partition receives an append.
+ */
+export const fetch = defineApi(
+  "Fetch",
+  FETCH_REQUEST,
+  [4, 17],
+  decodeFetchRequest,
+  encodeFetchResponse,
+  async (ctx, req): Promise<FetchResponse> => {
+    const logs = resolveLogs(ctx, req);
+    let response = read(ctx, req, logs);
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    while (response.bytes < req.minBytes && Date.now() < deadline && logs.size > 0) {
+      const appended = await waitForAppend([...logs.values()], deadline - Date.now());
+      if (!appended) break;
+      response = read(ctx, req, logs);
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: response.topics };
+  },
+);
+
+type PartitionKey = `${number}:${number}`;
+
+/** Finds each requested partition's log once; unknown ones are absent from the map. */
+function resolveLogs(ctx: RequestContext, req: FetchRequest): Map<PartitionKey, UnifiedLog> {
+  const logs = new Map<PartitionKey, UnifiedLog>();
+  req.topics.forEach((t, ti) => {
+    const name = topicName(ctx, t.topic, t.topicId);
+    if (name === undefined) return;
+    t.partitions.forEach((p, pi) => {
+      const log = ctx.broker.partitionLog(name, p.partition);
+      if (log) logs.set(`${ti}:${pi}`, log);
+    });
+  });
+  return logs;
+}
+
+function topicName(ctx: RequestContext, name: string | undefined, topicId: string | undefined): string | undefined {
+  if (ctx.apiVersion >= 13) return topicId ? ctx.broker.metadata.topicById(topicId)?.name : undefined;
+  return name;
+}
+
+function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, UnifiedLog>) {
+  let budget = req.maxBytes ?? 0x7fffffff;
+  let bytes = 0;
+  const topics: FetchableTopicResponse[] = req.topics.map((t, ti) => {
+    const known = topicName(ctx, t.topic, t.topicId) !== undefined;
+    const unknownError = ctx.apiVersion >= 13 && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return {
+      topic: t.topic,
+      topicId: t.topicId,
+      partitions: t.partitions.map((p, pi) => {
+        const log = logs.get(`${ti}:${pi}`);
+        if (!log) return errorPartition(p, unknownError);
+        const result = log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0);
+        if (result === "OFFSET_OUT_OF_RANGE") return errorPartition(p, ErrorCode.OFFSET_OUT_OF_RANGE, log);
+        budget -= result.records.length;
+        bytes += result.records.length;
+        return partitionData(p, ErrorCode.NONE, log, result.records);
+      }),
+    };
+  });
+  return { topics, bytes };
+}
+
+function partitionData(p: FetchPartition, errorCode: number, log: UnifiedLog | undefined, records: Uint8Array): PartitionData {
+  return {
+    partitionIndex: p.partition,
+    errorCode,
+    highWatermark: log ? log.highWatermark : -1n,
+    lastStableOffset: log ? log.highWatermark : -1n,
+    logStartOffset: log ? log.logStartOffset : -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records,
+  };
+}
+
+function errorPartition(p: FetchPartition, errorCode: number, log?: UnifiedLog): PartitionData {
+  return partitionData(p, errorCode, log, EMPTY);
+}

@@ -1,0 +1,75 @@
+import { defineApi, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { METADATA_REQUEST, decodeMetadataRequest } from "../protocol/generated/metadata-request.ts";
+import { type MetadataResponse, type MetadataResponseTopic, encodeMetadataResponse } from "../protocol/generated/metadata-response.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
+import { TOPIC_AUTHORIZED_OPERATIONS } from "./topic-operations.ts";
+import { topicNameError } from "./topic-name.ts";
+
+/** This broker is the whole cluster: the only broker, the controller, and every partition's leader. */
+export const metadata = defineApi(
+  "Metadata",
+  METADATA_REQUEST,
+  [0, 12],
+  decodeMetadataRequest,
+  encodeMetadataResponse,
+  (ctx, req): MetadataResponse => {
+    const { broker } = ctx;
+    const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    const topics = allTopics
+      ? broker.metadata.topics().map((t) => describeTopic(ctx, t.name))
+      : req.topics!.map((t) => {
+          const name = t.name ?? (t.topicId && t.topicId !== ZERO_UUID ? broker.metadata.topicById(t.topicId)?.name : undefined);
+          if (name === undefined) return unknownTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          const autoCreate = broker.config.autoCreateTopicsEnable && (req.allowAutoTopicCreation ?? true);
+          if (!broker.metadata.topicByName(name) && autoCreate) {
+            if (topicNameError(name)) return unknownTopic(name, t.topicId, ErrorCode.INVALID_TOPIC_EXCEPTION);
+            broker.createTopic(name, broker.config.numPartitions);
+          }
+          return describeTopic(ctx, name);
+        });
+    const { host, port } = broker.advertisedAddress(ctx.localAddress);
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.config.nodeId, host, port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.config.nodeId,
+      topics,
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+);
+
+function describeTopic(ctx: RequestContext, name: string): MetadataResponseTopic {
+  const topic = ctx.broker.metadata.topicByName(name);
+  if (!topic) return unknownTopic(name, undefined, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  return {
+    errorCode: ErrorCode.NONE,
+    name,
+    topicId: topic.topicId,
+    isInternal: false,
+    partitions: [...topic.partitions.values()]
+      .sort((a, b) => a.partitionId - b.partitionId)
+      .map((p) => ({
+        errorCode: ErrorCode.NONE,
+        partitionIndex: p.partitionId,
+        leaderId: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: p.replicas,
+        isrNodes: p.isr,
+        offlineReplicas: [],
+      })),
+    topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+  };
+}
+
+function unknownTopic(name: string | null, topicId: string | undefined, errorCode: number): MetadataResponseTopic {
+  return {
+    errorCode,
+    name,
+    topicId: topicId ?? ZERO_UUID,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: -2147483648,
+  };
+}

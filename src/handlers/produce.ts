@@ -1,0 +1,58 @@
+import { defineApi, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { PRODUCE_REQUEST, type PartitionProduceData, decodeProduceRequest } from "../protocol/generated/produce-request.ts";
+import {
+  type PartitionProduceResponse,
+  type ProduceResponse,
+  encodeProduceResponse,
+} from "../protocol/generated/produce-response.ts";
+import type { BatchErrorCode } from "../codec/types.ts";
+
+/**
+ * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
+ * then appends them with offsets assigned from the log end offset. Appends are written to the
+ * log file before the response is built, so an acknowledged write survives a killed process.
+ */
+export const produce = defineApi(
+  "Produce",
+  PRODUCE_REQUEST,
+  [3, 11],
+  decodeProduceRequest,
+  encodeProduceResponse,
+  (ctx, req): ProduceResponse | null => {
+    const responses = req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => appendPartition(ctx, t.name, p)),
+    }));
+    // acks=0: the client expects no response at all.
+    if (req.acks === 0) return null;
+    return { responses, throttleTimeMs: 0 };
+  },
+);
+
+function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduceData): PartitionProduceResponse {
+  const log = ctx.broker.partitionLog(topic, p.index);
+  if (!log) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const records = p.records;
+  if (!records || records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, "no record batch");
+  const verdict = ctx.broker.codec.validateRecordBatches(records);
+  if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
+  const { baseOffset } = log.appendAsLeader(records);
+  return {
+    index: p.index,
+    errorCode: ErrorCode.NONE,
+    baseOffset,
+    logAppendTimeMs: -1n,
+    logStartOffset: log.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+  };
+}
+
+function errorCodeFor(error: BatchErrorCode): number {
+  return error === "BAD_MAGIC" || error === "EMPTY" ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}

@@ -1,0 +1,16 @@
+/** Quiet by default: the tester stops reading output after 30 KB, so only errors and one start-up line. */
+export interface Logger {
+  info(message: string): void;
+  debug(message: string): void;
+  error(message: string): void;
+}
+
+export function createLogger(verbose: boolean): Logger {
+  return {
+    info: (message) => process.stdout.write(`${message}\n`),
+    debug: verbose ? (message) => process.stderr.write(`[debug] ${message}\n`) : () => {},
+    error: (message) => process.stderr.write(`[error] ${message}\n`),
+  };
+}
+
+export const silentLogger: Logger = { info: () => {}, debug: () => {}, error: () => {} };
