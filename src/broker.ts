@@ -4,7 +4,7 @@ import type { BrokerConfig } from "./config.ts";
 import type { Codec } from "./codec/types.ts";
 import type { Logger } from "./logger.ts";
 import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
-import type { ClusterMetadata } from "./storage/cluster-metadata.ts";
+import type { ClusterMetadata, TopicMetadata } from "./storage/cluster-metadata.ts";
 import type { LogManager } from "./storage/log-manager.ts";
 import type { UnifiedLog } from "./storage/unified-log.ts";
 import { TcpServer } from "./server/tcp.ts";
@@ -33,9 +33,21 @@ export class Broker {
     return this.logs.getLog(topic, partition) ?? this.logs.createLog(topic, partition, t.topicId);
   }
 
-  createTopic(name: string, numPartitions: number): void {
+  /** Records the topic in the metadata log, then creates its partition directories. */
+  createTopic(name: string, numPartitions: number): TopicMetadata {
     const topic = this.metadata.createTopic(name, numPartitions, 1);
     for (const p of topic.partitions.keys()) this.logs.createLog(name, p, topic.topicId);
+    return topic;
+  }
+
+  createPartitions(name: string, totalCount: number): void {
+    const topic = this.metadata.createPartitions(name, totalCount);
+    for (const p of topic.partitions.keys()) if (!this.logs.getLog(name, p)) this.logs.createLog(name, p, topic.topicId);
+  }
+
+  deleteTopic(name: string): void {
+    this.metadata.deleteTopic(name);
+    this.logs.deleteLogs(name);
   }
 
   /** What Metadata tells clients to connect to: advertised.listeners, else listeners, else the address they used. */

@@ -6,6 +6,10 @@ import { describeTopicPartitions } from "./describe-topic-partitions.ts";
 import { fetch } from "./fetch.ts";
 import { produce } from "./produce.ts";
 import { metadata } from "./metadata.ts";
+import { listOffsets } from "./list-offsets.ts";
+import { createTopics } from "./create-topics.ts";
+import { deleteTopics } from "./delete-topics.ts";
+import { createPartitions } from "./create-partitions.ts";
 
 export class ApiTable {
   private readonly byKey = new Map<number, ApiHandler>();
@@ -26,5 +30,15 @@ export class ApiTable {
 }
 
 export function defaultApiTable(): ApiTable {
-  return new ApiTable([produce, fetch, metadata, apiVersions, describeTopicPartitions]);
+  return new ApiTable([
+    produce,
+    fetch,
+    listOffsets,
+    metadata,
+    apiVersions,
+    createTopics,
+    deleteTopics,
+    createPartitions,
+    describeTopicPartitions,
+  ]);
 }

@@ -1,0 +1,26 @@
+import { defineApi } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { CREATE_PARTITIONS_REQUEST, decodeCreatePartitionsRequest } from "../protocol/generated/create-partitions-request.ts";
+import { type CreatePartitionsResponse, encodeCreatePartitionsResponse } from "../protocol/generated/create-partitions-response.ts";
+
+export const createPartitions = defineApi(
+  "CreatePartitions",
+  CREATE_PARTITIONS_REQUEST,
+  [0, 3],
+  decodeCreatePartitionsRequest,
+  encodeCreatePartitionsResponse,
+  (ctx, req): CreatePartitionsResponse => ({
+    throttleTimeMs: 0,
+    results: req.topics.map(({ name, count }) => {
+      const topic = ctx.broker.metadata.topicByName(name);
+      if (!topic) return { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+      const current = topic.partitions.size;
+      if (count <= current) {
+        const errorMessage = `Topic currently has ${current} partitions, which is higher than or equal to the requested ${count}.`;
+        return { name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage };
+      }
+      if (!req.validateOnly) ctx.broker.createPartitions(name, count);
+      return { name, errorCode: ErrorCode.NONE, errorMessage: null };
+    }),
+  }),
+);

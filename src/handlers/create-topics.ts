@@ -1,0 +1,50 @@
+import { defineApi } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { CREATE_TOPICS_REQUEST, type CreatableTopic, decodeCreateTopicsRequest } from "../protocol/generated/create-topics-request.ts";
+import { type CreatableTopicResult, type CreateTopicsResponse, encodeCreateTopicsResponse } from "../protocol/generated/create-topics-response.ts";
+import type { Broker } from "../broker.ts";
+import { topicNameError } from "./topic-name.ts";
+
+export const createTopics = defineApi(
+  "CreateTopics",
+  CREATE_TOPICS_REQUEST,
+  [2, 7],
+  decodeCreateTopicsRequest,
+  encodeCreateTopicsResponse,
+  (ctx, req): CreateTopicsResponse => {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) =>
+        counts.get(t.name)! > 1
+          ? failed(t.name, ErrorCode.INVALID_REQUEST, `Topic ${t.name} appears more than once in the request`)
+          : createTopic(ctx.broker, t, req.validateOnly ?? false),
+      ),
+    };
+  },
+);
+
+function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean): CreatableTopicResult {
+  const nameError = topicNameError(t.name);
+  if (nameError) return failed(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
+  if (broker.metadata.topicByName(t.name)) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+  const manual = t.assignments.length > 0;
+  if (manual && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+    return failed(t.name, ErrorCode.INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set.");
+  }
+  const numPartitions = manual ? t.assignments.length : t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions;
+  if (numPartitions < 1) return failed(t.name, ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+  const replicationFactor = manual ? t.assignments[0].brokerIds.length : t.replicationFactor === -1 ? 1 : t.replicationFactor;
+  if (replicationFactor < 1) return failed(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
+  if (replicationFactor > 1) {
+    return failed(t.name, ErrorCode.INVALID_REPLICATION_FACTOR,
+      `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+  }
+  const topicId = validateOnly ? undefined : broker.createTopic(t.name, numPartitions).topicId;
+  return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions, replicationFactor, configs: [] };
+}
+
+function failed(name: string, errorCode: number, errorMessage: string): CreatableTopicResult {
+  return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+}

@@ -1,0 +1,30 @@
+import { defineApi } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
+import { DELETE_TOPICS_REQUEST, decodeDeleteTopicsRequest } from "../protocol/generated/delete-topics-request.ts";
+import { type DeleteTopicsResponse, encodeDeleteTopicsResponse } from "../protocol/generated/delete-topics-response.ts";
+
+/** Topics are named (v0–v5) or given by name or id (v6+). */
+export const deleteTopics = defineApi(
+  "DeleteTopics",
+  DELETE_TOPICS_REQUEST,
+  [1, 6],
+  decodeDeleteTopicsRequest,
+  encodeDeleteTopicsResponse,
+  (ctx, req): DeleteTopicsResponse => {
+    const { metadata } = ctx.broker;
+    const requested = req.topics ?? (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+    return {
+      throttleTimeMs: 0,
+      responses: requested.map(({ name, topicId }) => {
+        const topic = name ? metadata.topicByName(name) : topicId && topicId !== ZERO_UUID ? metadata.topicById(topicId) : undefined;
+        if (!topic) {
+          const errorCode = name ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
+          return { name: name ?? null, topicId: topicId ?? ZERO_UUID, errorCode, errorMessage: null };
+        }
+        ctx.broker.deleteTopic(topic.name);
+        return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+      }),
+    };
+  },
+);

@@ -1,0 +1,40 @@
+import { defineApi, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { LIST_OFFSETS_REQUEST, type ListOffsetsPartition, decodeListOffsetsRequest } from "../protocol/generated/list-offsets-request.ts";
+import {
+  type ListOffsetsPartitionResponse,
+  type ListOffsetsResponse,
+  encodeListOffsetsResponse,
+} from "../protocol/generated/list-offsets-response.ts";
+
+/** Kafka's special timestamps in ListOffsets. */
+const LATEST = -1n;
+const EARLIEST = -2n;
+
+export const listOffsets = defineApi(
+  "ListOffsets",
+  LIST_OFFSETS_REQUEST,
+  [1, 9],
+  decodeListOffsetsRequest,
+  encodeListOffsetsResponse,
+  (ctx, req): ListOffsetsResponse => ({
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => listOffset(ctx, t.name, p)) })),
+  }),
+);
+
+function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition): ListOffsetsPartitionResponse {
+  const log = ctx.broker.partitionLog(topic, p.partitionIndex);
+  const answer = (errorCode: number, offset: bigint, timestamp = -1n) => ({
+    partitionIndex: p.partitionIndex,
+    errorCode,
+    timestamp,
+    offset,
+    leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
+  });
+  if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
+  if (p.timestamp === LATEST) return answer(ErrorCode.NONE, log.highWatermark);
+  if (p.timestamp === EARLIEST) return answer(ErrorCode.NONE, log.logStartOffset);
+  const found = log.offsetForTimestamp(p.timestamp);
+  return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
+}
