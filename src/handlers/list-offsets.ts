@@ -7,10 +7,6 @@ import {
   encodeListOffsetsResponse,
 } from "../protocol/generated/list-offsets-response.ts";
 
-/** Kafka's special timestamps in ListOffsets. */
-const LATEST = -1n;
-const EARLIEST = -2n;
-
 export const listOffsets = defineApi(
   "ListOffsets",
   LIST_OFFSETS_REQUEST,
@@ -33,8 +29,7 @@ function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition)
     leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
   });
   if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
-  if (p.timestamp === LATEST) return answer(ErrorCode.NONE, log.highWatermark);
-  if (p.timestamp === EARLIEST) return answer(ErrorCode.NONE, log.logStartOffset);
+  // The log resolves the special timestamps too: -1 latest, -2 earliest, -3 the largest timestamp.
   const found = log.offsetForTimestamp(p.timestamp);
   return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
 }

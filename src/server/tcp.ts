@@ -7,7 +7,7 @@ export class TcpServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
 
-  constructor(private readonly broker: Broker) {
+  constructor(broker: Broker) {
     this.server = createServer((socket) => {
       const connection = new Connection(socket, broker);
       this.connections.add(connection);

@@ -114,7 +114,7 @@ export class RawClient {
   }
 }
 
-export function decodeResponse<R>(frame: Uint8Array, message: Message<unknown>, response: ResponseCodec<R>, version: number): R & { correlationId: number } {
+export function decodeResponse<R>(frame: Uint8Array, message: Pick<Message<unknown>, "flexibleVersions">, response: ResponseCodec<R>, version: number): R & { correlationId: number } {
   const r = new Reader(frame);
   const correlationId = r.int32();
   const flexible = message.flexibleVersions !== null && version >= message.flexibleVersions;
