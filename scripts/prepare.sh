@@ -8,6 +8,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src assembly scripts/build.mjs asconfig.json package.json -newer "$stamp" -type f 2>/dev/null | head -n 1)" ]; then
-  npm run --silent build >&2
+  # asc runs binaryen as WASM: under a tight RLIMIT_AS it needs the same flag as the broker.
+  NODE_OPTIONS="--disable-wasm-trap-handler ${NODE_OPTIONS:-}" npm run --silent build >&2
   touch "$stamp"
 fi

@@ -8,10 +8,19 @@ import type { ClusterMetadata, TopicMetadata } from "./storage/cluster-metadata.
 import type { LogManager } from "./storage/log-manager.ts";
 import type { UnifiedLog } from "./storage/unified-log.ts";
 import { TcpServer } from "./server/tcp.ts";
+import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
+import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
+import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
+import { ProducerStates } from "./coordinator/producer-states.ts";
 
 export class Broker {
   readonly apis: ApiTable = defaultApiTable();
   private readonly server = new TcpServer(this);
+  /** Consumer groups and their committed offsets (read back from __consumer_offsets here). */
+  readonly groupCoordinator: GroupCoordinator;
+  readonly producerIds: ProducerIdManager;
+  /** Idempotent producers' sequences per partition, consulted by Produce. */
+  readonly producerStates: ProducerStates;
 
   constructor(
     readonly config: BrokerConfig,
@@ -20,7 +29,12 @@ export class Broker {
     readonly metadata: ClusterMetadata,
     readonly logs: LogManager,
     readonly clusterId: string,
-  ) {}
+  ) {
+    const offsets = new GroupMetadataManager(logs, codec, { numPartitions: config.offsetsTopicNumPartitions });
+    this.groupCoordinator = new GroupCoordinator(config, offsets);
+    this.producerIds = new ProducerIdManager(config.logDirs[0]);
+    this.producerStates = new ProducerStates(this.producerIds);
+  }
 
   listen(): Promise<AddressInfo> {
     return this.server.listen(this.config.host, this.config.port);
@@ -57,8 +71,10 @@ export class Broker {
   }
 
   async close(): Promise<void> {
+    this.groupCoordinator.close();
     await this.server.close();
     this.logs.close();
+    this.metadata.close();
   }
 }
 

@@ -96,7 +96,8 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     groupInitialRebalanceDelayMs: intProp(props, "group.initial.rebalance.delay.ms", 3000),
     groupMinSessionTimeoutMs: intProp(props, "group.min.session.timeout.ms", 6000),
     groupMaxSessionTimeoutMs: intProp(props, "group.max.session.timeout.ms", 1800000),
-    offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 50),
+    // Kafka's default is 50, to spread groups over many brokers; one broker coordinates every group, so one partition.
+    offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 1),
     codec,
     verbose: env.KAFKA_VERBOSE === "1" || props.get("verbose") === "true",
   };

@@ -24,6 +24,11 @@ export const BatchField = {
   RecordsCount: 57,
 } as const;
 
+export const MAGIC = 2;
+/** attributes bits 0..2: none, gzip, snappy, lz4, zstd; 5..7 are not defined. */
+export const COMPRESSION_MASK = 0x07;
+export const MAX_COMPRESSION = 4;
+
 export interface BatchHeader {
   baseOffset: bigint;
   batchLength: number;
@@ -62,6 +67,27 @@ export function readBatchHeader(bytes: Uint8Array, pos = 0): BatchHeader {
     baseSequence: v.getInt32(pos + BatchField.BaseSequence),
     recordsCount: v.getInt32(pos + BatchField.RecordsCount),
   };
+}
+
+/** The header fields an encoder takes from the caller (batch_length and crc are filled in later). */
+export type BatchHeaderFields = Omit<BatchHeader, "batchLength" | "magic" | "crc" | "recordsCount">;
+
+/** Writes the 61-byte header at `pos` with magic 2 and zero batch_length and crc. */
+export function writeBatchHeader(bytes: Uint8Array, pos: number, batch: BatchHeaderFields, recordsCount: number): void {
+  const v = view(bytes);
+  v.setBigInt64(pos + BatchField.BaseOffset, batch.baseOffset);
+  v.setInt32(pos + BatchField.BatchLength, 0);
+  v.setInt32(pos + BatchField.PartitionLeaderEpoch, batch.partitionLeaderEpoch);
+  v.setInt8(pos + BatchField.Magic, MAGIC);
+  v.setUint32(pos + BatchField.Crc, 0);
+  v.setInt16(pos + BatchField.Attributes, batch.attributes);
+  v.setInt32(pos + BatchField.LastOffsetDelta, batch.lastOffsetDelta);
+  v.setBigInt64(pos + BatchField.FirstTimestamp, batch.firstTimestamp);
+  v.setBigInt64(pos + BatchField.MaxTimestamp, batch.maxTimestamp);
+  v.setBigInt64(pos + BatchField.ProducerId, batch.producerId);
+  v.setInt16(pos + BatchField.ProducerEpoch, batch.producerEpoch);
+  v.setInt32(pos + BatchField.BaseSequence, batch.baseSequence);
+  v.setInt32(pos + BatchField.RecordsCount, recordsCount);
 }
 
 /** Total bytes the batch at `pos` occupies (batch_length + 12), or -1 if its length field is not there. */

@@ -81,9 +81,23 @@ export interface Codec {
   readonly kind: CodecKind;
   /** CRC-32C (Castagnoli); unsigned 32-bit result. */
   crc32c(bytes: Uint8Array): number;
+  /** Continues a CRC-32C over more bytes: `crc32cUpdate(crc32c(a), b) === crc32c(a ++ b)`; start from 0. */
+  crc32cUpdate(crc: number, bytes: Uint8Array): number;
+  /** Encodes a batch with magic 2, computing batch_length and the CRC; the records are written as given. */
   encodeRecordBatch(batch: RecordBatch): Uint8Array;
-  /** Decodes one batch at the start of `bytes`; throws RecordBatchError on any defect. */
+  /**
+   * Decodes one batch at the start of `bytes` (bytes after it are ignored); throws RecordBatchError on
+   * any defect. Keys, values and header values are views into `bytes`, not copies. A batch with
+   * compressed records (attributes & 0x07 != 0) is valid but not decoded: it throws BAD_RECORD.
+   */
   decodeRecordBatch(bytes: Uint8Array): DecodedRecordBatch;
   /** Walks back-to-back batches checking lengths, magic, CRC and record structure. */
   validateRecordBatches(bytes: Uint8Array): BatchesVerdict;
+  /** Kafka varints (zig-zag LEB128) of every value, back to back. */
+  encodeVarints(values: Int32Array): Uint8Array;
+  /**
+   * Decodes `count` varints from the start of `bytes` into `out`; returns the bytes consumed, or -1
+   * if one is malformed (more than 5 bytes) or cut off by the end of `bytes`.
+   */
+  decodeVarints(bytes: Uint8Array, count: number, out: Int32Array): number;
 }

@@ -10,6 +10,16 @@ import { listOffsets } from "./list-offsets.ts";
 import { createTopics } from "./create-topics.ts";
 import { deleteTopics } from "./delete-topics.ts";
 import { createPartitions } from "./create-partitions.ts";
+import { findCoordinator } from "./find-coordinator.ts";
+import { joinGroup } from "./join-group.ts";
+import { syncGroup } from "./sync-group.ts";
+import { heartbeat } from "./heartbeat.ts";
+import { leaveGroup } from "./leave-group.ts";
+import { offsetCommit } from "./offset-commit.ts";
+import { offsetFetch } from "./offset-fetch.ts";
+import { listGroups } from "./list-groups.ts";
+import { describeGroups } from "./describe-groups.ts";
+import { initProducerId } from "./init-producer-id.ts";
 
 export class ApiTable {
   private readonly byKey = new Map<number, ApiHandler>();
@@ -40,5 +50,15 @@ export function defaultApiTable(): ApiTable {
     deleteTopics,
     createPartitions,
     describeTopicPartitions,
+    findCoordinator,
+    joinGroup,
+    syncGroup,
+    heartbeat,
+    leaveGroup,
+    offsetCommit,
+    offsetFetch,
+    listGroups,
+    describeGroups,
+    initProducerId,
   ]);
 }

@@ -16,7 +16,10 @@ import type { BatchErrorCode } from "../codec/types.ts";
 export const produce = defineApi(
   "Produce",
   PRODUCE_REQUEST,
-  [3, 11],
+  // From v0, as Kafka 3.x advertises: librdkafka before 2.11.1 (kcat, confluent-kafka) sends gzip,
+  // snappy and lz4 uncompressed unless the broker lists Produce v0. Only magic-2 batches are
+  // accepted at any version; a v0-v2 message set is answered INVALID_RECORD.
+  [0, 11],
   decodeProduceRequest,
   encodeProduceResponse,
   (ctx, req): ProduceResponse | null => {
@@ -37,7 +40,9 @@ function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduce
   if (!records || records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, "no record batch");
   const verdict = ctx.broker.codec.validateRecordBatches(records);
   if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
-  const { baseOffset } = log.appendAsLeader(records);
+  const appended = ctx.broker.producerStates.appendAsLeader(log, records);
+  if ("errorCode" in appended) return failed(p.index, appended.errorCode, appended.errorMessage);
+  const { baseOffset } = appended;
   return {
     index: p.index,
     errorCode: ErrorCode.NONE,

@@ -77,7 +77,10 @@ describe("connection", () => {
     ];
     client.write(Buffer.concat(frames));
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(new DataView((await client.readFrame())!.buffer.slice(0)).getInt32(0));
+    for (let i = 0; i < 3; i++) {
+      const frame = (await client.readFrame())!;
+      ids.push(new DataView(frame.buffer, frame.byteOffset).getInt32(0));
+    }
     expect(ids).toEqual([1, 2, 3]);
     client.close();
   });

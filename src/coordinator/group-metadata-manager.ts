@@ -1,0 +1,185 @@
+/**
+ * Kafka's GroupMetadataManager, for committed offsets: every commit is appended to the internal
+ * `__consumer_offsets` topic as records keyed (group, topic, partition), and the latest value of
+ * each key is kept in memory. At start-up the topic is read back, so commits survive a restart.
+ *
+ * The topic never enters the cluster metadata: clients do not see it in Metadata, and only this
+ * module reads or writes its logs.
+ */
+import { randomUUID } from "node:crypto";
+import type { Codec, Record } from "../codec/types.ts";
+import { Reader } from "../protocol/reader.ts";
+import { Writer } from "../protocol/writer.ts";
+import { decodeOffsetCommitKey, encodeOffsetCommitKey } from "../protocol/generated/coordinator/offset-commit-key.ts";
+import { decodeOffsetCommitValue, encodeOffsetCommitValue } from "../protocol/generated/coordinator/offset-commit-value.ts";
+import type { LogManager } from "../storage/log-manager.ts";
+import type { UnifiedLog } from "../storage/unified-log.ts";
+import { batchesFrom } from "./log-batches.ts";
+
+export const GROUP_METADATA_TOPIC_NAME = "__consumer_offsets";
+
+/** Key versions 0 and 1 are offset commits; 2 is group metadata, which this broker does not persist. */
+const OFFSET_COMMIT_KEY_VERSION = 1;
+/** Value version 3 carries the leader epoch and no expire timestamp, as Kafka 2.1+ writes it. */
+const OFFSET_COMMIT_VALUE_VERSION = 3;
+
+export interface OffsetAndMetadata {
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestamp: bigint;
+}
+
+export interface TopicPartitionOffset extends OffsetAndMetadata {
+  topic: string;
+  partition: number;
+}
+
+export interface OffsetsTopicConfig {
+  /**
+   * offsets.topic.num.partitions. One partition is enough for a single broker (it coordinates
+   * every group either way); more only spread the groups over more log directories.
+   */
+  numPartitions: number;
+}
+
+type PartitionKey = `${string}\u0000${number}`;
+
+const key = (topic: string, partition: number): PartitionKey => `${topic}\u0000${partition}`;
+
+export class GroupMetadataManager {
+  private readonly offsets = new Map<string, Map<PartitionKey, TopicPartitionOffset>>();
+
+  constructor(
+    private readonly logs: Pick<LogManager, "getLog" | "createLog">,
+    private readonly codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">,
+    private readonly config: OffsetsTopicConfig,
+  ) {
+    for (let p = 0; p < config.numPartitions; p++) {
+      const log = logs.getLog(GROUP_METADATA_TOPIC_NAME, p);
+      if (log) this.load(log);
+    }
+  }
+
+  /** Kafka's partitionFor: abs(groupId.hashCode()) % partitions, with Java's String.hashCode. */
+  partitionFor(groupId: string): number {
+    let hash = 0;
+    for (let i = 0; i < groupId.length; i++) hash = (Math.imul(hash, 31) + groupId.charCodeAt(i)) | 0;
+    return (hash & 0x7fffffff) % this.config.numPartitions;
+  }
+
+  groupIds(): Iterable<string> {
+    return this.offsets.keys();
+  }
+
+  hasOffsets(groupId: string): boolean {
+    return this.offsets.has(groupId);
+  }
+
+  /** Appends the commits as one batch (written before this returns), then makes them visible. */
+  storeOffsets(groupId: string, commits: TopicPartitionOffset[]): void {
+    if (commits.length === 0) return;
+    const now = BigInt(Date.now());
+    const records: Record[] = commits.map((c, i) => ({
+      attributes: 0,
+      timestampDelta: 0n,
+      offsetDelta: i,
+      key: offsetCommitKey(groupId, c.topic, c.partition),
+      value: offsetCommitValue(c),
+      headers: [],
+    }));
+    const batch = this.codec.encodeRecordBatch({
+      baseOffset: 0n,
+      partitionLeaderEpoch: 0,
+      attributes: 0,
+      lastOffsetDelta: records.length - 1,
+      firstTimestamp: now,
+      maxTimestamp: now,
+      producerId: -1n,
+      producerEpoch: -1,
+      baseSequence: -1,
+      records,
+    });
+    this.offsetsLog(this.partitionFor(groupId)).appendAsLeader(batch);
+    for (const c of commits) this.put(groupId, c);
+  }
+
+  /** The committed offset of each partition asked for (undefined when none); null topics = all of the group's. */
+  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): Map<string, Map<number, OffsetAndMetadata | undefined>> {
+    const committed = this.offsets.get(groupId);
+    const result = new Map<string, Map<number, OffsetAndMetadata | undefined>>();
+    if (topics === null) {
+      for (const c of committed?.values() ?? []) {
+        if (!result.has(c.topic)) result.set(c.topic, new Map());
+        result.get(c.topic)!.set(c.partition, c);
+      }
+      return result;
+    }
+    for (const t of topics) {
+      const partitions = new Map<number, OffsetAndMetadata | undefined>();
+      for (const p of t.partitions) partitions.set(p, committed?.get(key(t.name, p)));
+      result.set(t.name, partitions);
+    }
+    return result;
+  }
+
+  private offsetsLog(partition: number): UnifiedLog {
+    return this.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition) ?? this.logs.createLog(GROUP_METADATA_TOPIC_NAME, partition, randomUUID());
+  }
+
+  private put(groupId: string, c: TopicPartitionOffset): void {
+    let group = this.offsets.get(groupId);
+    if (!group) this.offsets.set(groupId, (group = new Map()));
+    group.set(key(c.topic, c.partition), c);
+  }
+
+  private delete(groupId: string, topic: string, partition: number): void {
+    const group = this.offsets.get(groupId);
+    if (!group) return;
+    group.delete(key(topic, partition));
+    if (group.size === 0) this.offsets.delete(groupId);
+  }
+
+  /** Replays the log: the last record of each key wins, a tombstone (null value) removes it. */
+  private load(log: UnifiedLog): void {
+    for (const bytes of batchesFrom(log, log.logStartOffset)) {
+      for (const record of this.codec.decodeRecordBatch(bytes).records) {
+        if (!record.key) continue;
+        const r = new Reader(record.key);
+        const version = r.int16();
+        if (version !== 0 && version !== 1) continue;
+        const k = decodeOffsetCommitKey(r, version);
+        if (r.failed) continue;
+        if (!record.value) {
+          this.delete(k.group, k.topic, k.partition);
+          continue;
+        }
+        const v = new Reader(record.value);
+        const valueVersion = v.int16();
+        if (valueVersion < 0 || valueVersion > 4) continue;
+        const value = decodeOffsetCommitValue(v, valueVersion);
+        if (v.failed) continue;
+        this.put(k.group, {
+          topic: k.topic,
+          partition: k.partition,
+          offset: value.offset,
+          leaderEpoch: value.leaderEpoch ?? -1,
+          metadata: value.metadata,
+          commitTimestamp: value.commitTimestamp,
+        });
+      }
+    }
+  }
+}
+
+function offsetCommitKey(group: string, topic: string, partition: number): Uint8Array {
+  const w = new Writer(64).int16(OFFSET_COMMIT_KEY_VERSION);
+  encodeOffsetCommitKey(w, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition });
+  return w.finish();
+}
+
+function offsetCommitValue(c: OffsetAndMetadata): Uint8Array {
+  const w = new Writer(64).int16(OFFSET_COMMIT_VALUE_VERSION);
+  encodeOffsetCommitValue(w, OFFSET_COMMIT_VALUE_VERSION, c);
+  return w.finish();
+}

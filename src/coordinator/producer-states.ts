@@ -1,0 +1,65 @@
+/**
+ * Idempotent appends: the ProducerStateManager of every partition log, built the first time an
+ * idempotent batch (producer id ≥ 0) reaches the log by scanning its batch headers, and
+ * consulted on every such append. Batches with producer id -1 go straight
+ * to the log.
+ */
+import { readBatchHeader } from "../codec/batch-header.ts";
+import { batchSpans } from "../storage/record-batches.ts";
+import type { LogAppendInfo, UnifiedLog } from "../storage/unified-log.ts";
+import { batchesFrom } from "./log-batches.ts";
+import type { ProducerIdManager } from "./producer-id-manager.ts";
+import { ProducerStateManager } from "./producer-state.ts";
+
+/** Why an append was refused: OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH. */
+export interface AppendRefusal {
+  errorCode: number;
+  errorMessage: string;
+}
+
+/** Control batches (transaction markers) carry no producer sequence. */
+const CONTROL_BATCH_FLAG = 0x20;
+
+export class ProducerStates {
+  private readonly states = new WeakMap<UnifiedLog, ProducerStateManager>();
+
+  constructor(private readonly producerIds: ProducerIdManager) {}
+
+  /**
+   * Appends validated batches unless they repeat a batch the producer already wrote, which is
+   * answered with the original offsets (and NONE, as Kafka does) without writing it again.
+   */
+  appendAsLeader(log: UnifiedLog, batches: Uint8Array): LogAppendInfo | AppendRefusal {
+    const headers = [...batchSpans(batches)].map((span) => readBatchHeader(batches, span.position));
+    if (!headers.some((h) => h.producerId >= 0n)) return log.appendAsLeader(batches);
+    const analysis = this.stateOf(log).analyze(headers, (id) => this.producerIds.isAllocated(id));
+    switch (analysis.kind) {
+      case "error":
+        return { errorCode: analysis.errorCode, errorMessage: analysis.message };
+      case "duplicate": {
+        const records = headers.reduce((n, h) => n + BigInt(h.lastOffsetDelta) + 1n, 0n);
+        return { baseOffset: analysis.firstOffset, lastOffset: analysis.firstOffset + records - 1n };
+      }
+      case "append": {
+        const appended = log.appendAsLeader(batches);
+        analysis.complete(appended.baseOffset);
+        return appended;
+      }
+    }
+  }
+
+  private stateOf(log: UnifiedLog): ProducerStateManager {
+    let state = this.states.get(log);
+    if (!state) {
+      state = new ProducerStateManager();
+      // Without Kafka's producer snapshots the whole log is replayed, batch headers only and a
+      // bounded chunk at a time, once per partition.
+      for (const bytes of batchesFrom(log, log.logStartOffset)) {
+        const header = readBatchHeader(bytes);
+        if ((header.attributes & CONTROL_BATCH_FLAG) === 0) state.load(header, header.baseOffset);
+      }
+      this.states.set(log, state);
+    }
+    return state;
+  }
+}

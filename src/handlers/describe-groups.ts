@@ -1,0 +1,40 @@
+import { defineApi } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { DESCRIBE_GROUPS_REQUEST, decodeDescribeGroupsRequest } from "../protocol/generated/describe-groups-request.ts";
+import { type DescribeGroupsResponse, encodeDescribeGroupsResponse } from "../protocol/generated/describe-groups-response.ts";
+
+/** READ, DELETE and DESCRIBE (bits 3, 6, 8): what a group allows when no authorizer is configured. */
+const GROUP_AUTHORIZED_OPERATIONS = 0b1_0100_1000;
+/** "Not requested" in authorized-operations fields. */
+const OPERATIONS_OMITTED = -2147483648;
+
+/** An unknown group is described as Dead with no error, as Kafka does up to v5. */
+export const describeGroups = defineApi(
+  "DescribeGroups",
+  DESCRIBE_GROUPS_REQUEST,
+  [0, 5],
+  decodeDescribeGroupsRequest,
+  encodeDescribeGroupsResponse,
+  (ctx, req): DescribeGroupsResponse => ({
+    throttleTimeMs: 0,
+    groups: req.groups.map((groupId) => {
+      const g = ctx.broker.groupCoordinator.describeGroup(groupId);
+      return {
+        errorCode: groupId === "" ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE,
+        groupId,
+        groupState: g.state,
+        protocolType: g.protocolType,
+        protocolData: g.protocol,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: m.metadata,
+          memberAssignment: m.assignment,
+        })),
+        authorizedOperations: req.includeAuthorizedOperations ? GROUP_AUTHORIZED_OPERATIONS : OPERATIONS_OMITTED,
+      };
+    }),
+  }),
+);

@@ -1,0 +1,15 @@
+import { defineApi } from "./api.ts";
+import { HEARTBEAT_REQUEST, decodeHeartbeatRequest } from "../protocol/generated/heartbeat-request.ts";
+import { type HeartbeatResponse, encodeHeartbeatResponse } from "../protocol/generated/heartbeat-response.ts";
+
+export const heartbeat = defineApi(
+  "Heartbeat",
+  HEARTBEAT_REQUEST,
+  [0, 4],
+  decodeHeartbeatRequest,
+  encodeHeartbeatResponse,
+  (ctx, req): HeartbeatResponse => ({
+    throttleTimeMs: 0,
+    errorCode: ctx.broker.groupCoordinator.heartbeat(req.groupId, req.generationId, req.memberId, req.groupInstanceId ?? null),
+  }),
+);

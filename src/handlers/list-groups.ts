@@ -1,0 +1,28 @@
+import { defineApi } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { LIST_GROUPS_REQUEST, decodeListGroupsRequest } from "../protocol/generated/list-groups-request.ts";
+import { type ListGroupsResponse, encodeListGroupsResponse } from "../protocol/generated/list-groups-response.ts";
+
+/** Every group here runs the classic protocol (JoinGroup/SyncGroup). */
+const GROUP_TYPE = "classic";
+
+/** Filters (v4+ states, v5+ types) match case-insensitively, as Kafka's do; empty means all. */
+export const listGroups = defineApi(
+  "ListGroups",
+  LIST_GROUPS_REQUEST,
+  [0, 5],
+  decodeListGroupsRequest,
+  encodeListGroupsResponse,
+  (ctx, req): ListGroupsResponse => {
+    const states = new Set((req.statesFilter ?? []).map((s) => s.toLowerCase()));
+    const types = new Set((req.typesFilter ?? []).map((t) => t.toLowerCase()));
+    const groups = types.size > 0 && !types.has(GROUP_TYPE) ? [] : ctx.broker.groupCoordinator.listGroups();
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      groups: groups
+        .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
+        .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: GROUP_TYPE })),
+    };
+  },
+);

@@ -1,0 +1,262 @@
+/**
+ * The cluster's topics and partitions, as the replay of the KRaft metadata log
+ * `<logdir>/__cluster_metadata-0`. The broker is its own controller: creating or deleting a
+ * topic appends records to that log (one batch per change), then applies them.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { COMPRESSION_MASK, readBatchHeader } from "../codec/batch-header.ts";
+import type { Codec } from "../codec/types.ts";
+import { parseProperties } from "../config.ts";
+import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
+import { type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
+import { batchSpans } from "./record-batches.ts";
+import { OFFSET_OUT_OF_RANGE, UnifiedLog } from "./unified-log.ts";
+import { uuidFromBase64, uuidToBase64 } from "./uuid-base64.ts";
+
+export interface PartitionMetadata {
+  partitionId: number;
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: number[];
+  isr: number[];
+  removingReplicas: number[];
+  addingReplicas: number[];
+  /** The log directory (id) of each replica; empty when the record predates directories (v0). */
+  directories: string[];
+}
+
+export interface TopicMetadata {
+  name: string;
+  topicId: string;
+  partitions: Map<number, PartitionMetadata>;
+}
+
+/** Kafka's fixed topic id for `__cluster_metadata` ("AAAAAAAAAAAAAAAAAAAAAQ"). */
+export const CLUSTER_METADATA_TOPIC_ID = "00000000-0000-0000-0000-000000000001";
+/** Kafka's DirectoryId.UNASSIGNED, recorded when meta.properties names no directory.id. */
+export const UNASSIGNED_DIRECTORY_ID = "00000000-0000-0000-0000-000000000000";
+
+const CONTROL_BATCH = 0x20;
+/** How much of the metadata log one read brings in during replay. */
+const REPLAY_READ_BYTES = 1024 * 1024;
+/** The epoch a lone KRaft controller elects itself with; used until the log shows another. */
+const FIRST_CONTROLLER_EPOCH = 1;
+/** partitionChange leader value meaning "the leader did not change". */
+const NO_LEADER_CHANGE = -2;
+
+export class ClusterMetadata {
+  private readonly byName = new Map<string, TopicMetadata>();
+  private readonly byId = new Map<string, TopicMetadata>();
+  private controllerEpoch = FIRST_CONTROLLER_EPOCH;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly codec: Codec,
+    readonly nodeId: number,
+    readonly directoryId: string,
+    private log: UnifiedLog | undefined,
+  ) {}
+
+  /**
+   * Replays `<logDir>/__cluster_metadata-0` if it exists; otherwise the log is created by the
+   * first change. PartitionRecords written later name `directoryId` (by default the
+   * `directory.id` of `<logDir>/meta.properties`).
+   */
+  static open(logDir: string, codec: Codec, nodeId: number, directoryId = readDirectoryId(logDir)): ClusterMetadata {
+    const dir = join(logDir, partitionDirName(CLUSTER_METADATA_TOPIC, 0));
+    const log = existsSync(dir) ? UnifiedLog.open(dir, { codec }) : undefined;
+    const metadata = new ClusterMetadata(dir, codec, nodeId, directoryId, log);
+    if (log) metadata.replay(log);
+    return metadata;
+  }
+
+  /** Every topic, sorted by name (byte order, as Kafka compares names). */
+  topics(): TopicMetadata[] {
+    return [...this.byName.values()].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  }
+
+  topicByName(name: string): TopicMetadata | undefined {
+    return this.byName.get(name);
+  }
+
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.byId.get(topicId);
+  }
+
+  /** Appends a TopicRecord and its PartitionRecords in one batch; this broker leads every partition. */
+  createTopic(name: string, numPartitions: number, replicationFactor: number): TopicMetadata {
+    if (this.byName.has(name)) throw new Error(`topic ${name} already exists`);
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new RangeError(`invalid partition count ${numPartitions}`);
+    if (replicationFactor !== 1) throw new RangeError(`replication factor ${replicationFactor} needs more than this one broker`);
+    const topicId = this.newTopicId();
+    this.commit([{ type: "TopicRecord", record: { name, topicId } }, ...this.partitionRecords(topicId, 0, numPartitions)]);
+    return this.byId.get(topicId)!;
+  }
+
+  /** Appends PartitionRecords for partitions [current count, totalCount). */
+  createPartitions(name: string, totalCount: number): TopicMetadata {
+    const topic = this.existingTopic(name);
+    const current = topic.partitions.size;
+    if (!Number.isInteger(totalCount) || totalCount <= current) throw new RangeError(`${name} already has ${current} partitions`);
+    this.commit(this.partitionRecords(topic.topicId, current, totalCount));
+    return topic;
+  }
+
+  deleteTopic(name: string): void {
+    const topic = this.existingTopic(name);
+    this.commit([{ type: "RemoveTopicRecord", record: { topicId: topic.topicId } }]);
+  }
+
+  close(): void {
+    this.log?.close();
+    this.log = undefined;
+  }
+
+  private existingTopic(name: string): TopicMetadata {
+    const topic = this.byName.get(name);
+    if (!topic) throw new Error(`unknown topic ${name}`);
+    return topic;
+  }
+
+  /** Random, never one in use, and (like Kafka's Uuid.randomUuid) never printed with a leading '-'. */
+  private newTopicId(): string {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const id = randomUUID();
+      if (!this.byId.has(id) && id !== CLUSTER_METADATA_TOPIC_ID && !uuidToBase64(id).startsWith("-")) return id;
+    }
+    throw new Error("could not draw an unused topic id");
+  }
+
+  private partitionRecords(topicId: string, from: number, to: number): MetadataRecord[] {
+    const records: MetadataRecord[] = [];
+    for (let partitionId = from; partitionId < to; partitionId++) {
+      records.push({
+        type: "PartitionRecord",
+        record: {
+          partitionId,
+          topicId,
+          replicas: [this.nodeId],
+          isr: [this.nodeId],
+          removingReplicas: [],
+          addingReplicas: [],
+          leader: this.nodeId,
+          leaderEpoch: 0,
+          partitionEpoch: 0,
+          directories: [this.directoryId],
+        },
+      });
+    }
+    return records;
+  }
+
+  /** Writes `records` as one batch at the log end, fsyncs it (KRaft's log is always durable), then applies it. */
+  private commit(records: MetadataRecord[]): void {
+    const log = (this.log ??= UnifiedLog.create(this.dir, CLUSTER_METADATA_TOPIC_ID, { codec: this.codec }));
+    const now = BigInt(Date.now());
+    const batch = this.codec.encodeRecordBatch({
+      baseOffset: log.logEndOffset,
+      partitionLeaderEpoch: this.controllerEpoch,
+      attributes: 0,
+      lastOffsetDelta: records.length - 1,
+      firstTimestamp: now,
+      maxTimestamp: now,
+      producerId: -1n,
+      producerEpoch: -1,
+      baseSequence: -1,
+      records: records.map((m, i) => ({
+        attributes: 0,
+        timestampDelta: 0n,
+        offsetDelta: i,
+        key: null,
+        value: encodeMetadataRecord(m),
+        headers: [],
+      })),
+    });
+    log.appendAsLeader(batch);
+    log.flush();
+    for (const m of records) this.apply(m);
+  }
+
+  /** Applies every batch of the log in order; offsets may have gaps and batches hold any number of records. */
+  private replay(log: UnifiedLog): void {
+    let offset = log.logStartOffset;
+    while (offset < log.logEndOffset) {
+      const fetched = log.read(offset, REPLAY_READ_BYTES, true);
+      if (fetched === OFFSET_OUT_OF_RANGE || fetched.records.length === 0) return;
+      for (const { position, size } of batchSpans(fetched.records)) {
+        const batch = fetched.records.subarray(position, position + size);
+        const header = readBatchHeader(batch);
+        offset = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        this.controllerEpoch = header.partitionLeaderEpoch;
+        // Control batches carry Raft's own records (leader changes, snapshot markers), not metadata.
+        if ((header.attributes & (CONTROL_BATCH | COMPRESSION_MASK)) !== 0) continue;
+        for (const record of this.codec.decodeRecordBatch(batch).records) {
+          const m = record.value && decodeMetadataRecord(record.value);
+          if (m) this.apply(m);
+        }
+      }
+    }
+  }
+
+  private apply(m: MetadataRecord): void {
+    switch (m.type) {
+      case "TopicRecord": {
+        const topic: TopicMetadata = { name: m.record.name, topicId: m.record.topicId, partitions: new Map() };
+        this.byName.set(topic.name, topic);
+        this.byId.set(topic.topicId, topic);
+        return;
+      }
+      case "PartitionRecord": {
+        const r = m.record;
+        this.byId.get(r.topicId)?.partitions.set(r.partitionId, {
+          partitionId: r.partitionId,
+          leader: r.leader,
+          leaderEpoch: r.leaderEpoch,
+          partitionEpoch: r.partitionEpoch,
+          replicas: r.replicas,
+          isr: r.isr,
+          removingReplicas: r.removingReplicas,
+          addingReplicas: r.addingReplicas,
+          directories: r.directories ?? [],
+        });
+        return;
+      }
+      case "PartitionChangeRecord":
+        this.applyPartitionChange(m.record);
+        return;
+      case "RemoveTopicRecord": {
+        const topic = this.byId.get(m.record.topicId);
+        if (!topic) return;
+        this.byId.delete(topic.topicId);
+        if (this.byName.get(topic.name) === topic) this.byName.delete(topic.name);
+        return;
+      }
+    }
+  }
+
+  /** As Kafka's PartitionRegistration.merge: null/-2 fields are unchanged; a new leader bumps the leader epoch. */
+  private applyPartitionChange(r: PartitionChangeRecord): void {
+    const p = this.byId.get(r.topicId)?.partitions.get(r.partitionId);
+    if (!p) return;
+    if (r.leader !== undefined && r.leader !== NO_LEADER_CHANGE) {
+      p.leader = r.leader;
+      p.leaderEpoch++;
+    }
+    if (r.isr) p.isr = r.isr;
+    if (r.replicas) p.replicas = r.replicas;
+    if (r.removingReplicas) p.removingReplicas = r.removingReplicas;
+    if (r.addingReplicas) p.addingReplicas = r.addingReplicas;
+    if (r.directories) p.directories = r.directories;
+    p.partitionEpoch++;
+  }
+}
+
+/** `directory.id` from meta.properties (standard or URL-safe base64), else UNASSIGNED. */
+function readDirectoryId(logDir: string): string {
+  const path = join(logDir, "meta.properties");
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  return uuidFromBase64(parseProperties(text).get("directory.id") ?? "") ?? UNASSIGNED_DIRECTORY_ID;
+}

@@ -1,0 +1,240 @@
+/**
+ * Kafka's UnifiedLog for one partition directory: its segments, offsets, appends as leader,
+ * reads for Fetch, timestamp lookups for ListOffsets, the flush policy, and wake-ups for
+ * fetches waiting on new data. This broker is the only replica, so the high watermark is
+ * always the log end offset.
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
+import type { Codec } from "../codec/types.ts";
+import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./log-segment.ts";
+import { searchLast } from "./offset-index.ts";
+import { writePartitionMetadata } from "./partition-metadata.ts";
+import { batchSpans } from "./record-batches.ts";
+
+export type { TimestampAndOffset } from "./log-segment.ts";
+
+export interface LogConfig {
+  codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
+  /** log.segment.bytes: a new segment is rolled before an append that would grow the active one past this. */
+  segmentBytes?: number;
+  /** log.index.interval.bytes */
+  indexIntervalBytes?: number;
+  /** log.flush.interval.messages: fsync once this many records are unflushed. */
+  flushIntervalMessages?: number;
+  /** log.flush.interval.ms: fsync once the oldest unflushed append is this old. */
+  flushIntervalMs?: number;
+}
+
+export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+
+/** What Fetch answers when the fetch offset is outside [logStartOffset, logEndOffset]. */
+export const OFFSET_OUT_OF_RANGE = "OFFSET_OUT_OF_RANGE";
+
+export interface FetchDataInfo {
+  /** Whole batches, exactly as stored. */
+  records: Uint8Array;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+export interface LogAppendInfo {
+  /** Offset assigned to the first record. */
+  baseOffset: bigint;
+  /** Offset assigned to the last record. */
+  lastOffset: bigint;
+}
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1n;
+export const EARLIEST_TIMESTAMP = -2n;
+export const MAX_TIMESTAMP = -3n;
+export const EARLIEST_LOCAL_TIMESTAMP = -4n;
+
+/** setTimeout fires at once for longer delays, so longer flush intervals mean "never by time". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class UnifiedLog {
+  private readonly segments: LogSegment[];
+  private readonly listeners = new Set<() => void>();
+  private readonly segmentBytes: number;
+  private readonly flushIntervalMessages: number;
+  private readonly flushIntervalMs: number;
+  private unflushedMessages = 0;
+  private dirty = false;
+  private lastFlushMs = Date.now();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly dir: string,
+    segments: LogSegment[],
+    private readonly segmentConfig: LogSegmentConfig,
+    config: LogConfig,
+  ) {
+    this.segments = segments;
+    this.segmentBytes = config.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.flushIntervalMessages = config.flushIntervalMessages ?? Number.MAX_SAFE_INTEGER;
+    this.flushIntervalMs = config.flushIntervalMs ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Opens every segment in `dir` (an empty one at offset 0 if there is none), each recovered from its batch headers. */
+  static open(dir: string, config: LogConfig): UnifiedLog {
+    const segmentConfig: LogSegmentConfig = { indexIntervalBytes: config.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES, codec: config.codec };
+    const baseOffsets = readdirSync(dir)
+      .map((name) => LogSegment.baseOffsetOf(name))
+      .filter((b): b is bigint => b !== undefined)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (baseOffsets.length === 0) baseOffsets.push(0n);
+    const segments: LogSegment[] = [];
+    try {
+      for (const baseOffset of baseOffsets) segments.push(LogSegment.open(dir, baseOffset, segmentConfig));
+    } catch (err) {
+      for (const segment of segments) segment.close();
+      throw err;
+    }
+    return new UnifiedLog(dir, segments, segmentConfig, config);
+  }
+
+  /** Creates the directory and its partition.metadata (if needed), then opens the log. */
+  static create(dir: string, topicId: string, config: LogConfig): UnifiedLog {
+    mkdirSync(dir, { recursive: true });
+    writePartitionMetadata(dir, topicId);
+    return UnifiedLog.open(dir, config);
+  }
+
+  get logStartOffset(): bigint {
+    return this.segments[0].baseOffset;
+  }
+
+  /** The offset the next appended record gets. */
+  get logEndOffset(): bigint {
+    return this.activeSegment.nextOffset;
+  }
+
+  get highWatermark(): bigint {
+    return this.logEndOffset;
+  }
+
+  private get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /**
+   * Appends back-to-back batches the caller has validated, rewriting each base_offset in place
+   * so batch i starts where batch i-1 ended; the bytes are in the file when this returns.
+   */
+  appendAsLeader(batches: Uint8Array): LogAppendInfo {
+    const headers = [...batchSpans(batches)].map((span) => ({ span, header: readBatchHeader(batches, span.position) }));
+    const last = headers[headers.length - 1];
+    if (!last || last.span.position + last.span.size !== batches.length) throw new RangeError("append needs whole record batches");
+    if (headers.some(({ header }) => header.lastOffsetDelta < 0)) throw new RangeError("last_offset_delta must not be negative");
+    const baseOffset = this.logEndOffset;
+    let nextOffset = baseOffset;
+    let records = 0;
+    for (const { span, header } of headers) {
+      setBaseOffset(batches, span.position, nextOffset);
+      nextOffset += BigInt(header.lastOffsetDelta) + 1n;
+      records += header.recordsCount;
+    }
+    this.maybeRoll(batches.length);
+    this.activeSegment.append(batches);
+    this.dirty = true;
+    this.unflushedMessages += records;
+    this.maybeFlush();
+    this.notifyAppend();
+    return { baseOffset, lastOffset: nextOffset - 1n };
+  }
+
+  /**
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (or one batch, however
+   * large, with `minOneBatch`); empty at the log end. Like Kafka, one read never spans segments.
+   */
+  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): FetchDataInfo | typeof OFFSET_OUT_OF_RANGE {
+    if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) return OFFSET_OUT_OF_RANGE;
+    let i = this.segmentIndexFor(fetchOffset);
+    while (i < this.segments.length - 1 && fetchOffset >= this.segments[i].nextOffset) i++;
+    const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch);
+    return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+  }
+
+  /**
+   * ListOffsets: -2 (earliest) and -4 (earliest local) give the log start offset, -1 (latest)
+   * the log end offset, -3 the record with the largest timestamp; any other timestamp gives
+   * the first record stamped at or after it (batch granularity for compressed batches).
+   * Undefined when nothing matches.
+   */
+  offsetForTimestamp(timestamp: bigint): TimestampAndOffset | undefined {
+    if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) return { timestamp: -1n, offset: this.logStartOffset };
+    if (timestamp === LATEST_TIMESTAMP) return { timestamp: -1n, offset: this.logEndOffset };
+    if (timestamp === MAX_TIMESTAMP) {
+      const newest = this.segments.reduce((a, b) => (b.maxTimestamp > a.maxTimestamp ? b : a));
+      return newest.maxTimestamp < 0n ? undefined : newest.findOffsetByTimestamp(newest.maxTimestamp);
+    }
+    if (timestamp < 0n) return undefined;
+    for (const segment of this.segments) {
+      const found = segment.findOffsetByTimestamp(timestamp);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Calls `listener` after every append until the returned function is called. */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** fsyncs the active segment if anything was appended since the last flush. */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.dirty) this.activeSegment.flush();
+    this.dirty = false;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = Date.now();
+  }
+
+  /** Flushes (as Kafka does on a clean shutdown) and closes the segment files. */
+  close(): void {
+    this.flush();
+    this.listeners.clear();
+    for (const segment of this.segments) segment.close();
+  }
+
+  /** Closes the log and removes its directory. */
+  delete(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private segmentIndexFor(offset: bigint): number {
+    return Math.max(0, searchLast(this.segments.length, (i) => this.segments[i].baseOffset <= offset));
+  }
+
+  private maybeRoll(incomingBytes: number): void {
+    const active = this.activeSegment;
+    if (active.size === 0 || active.size + incomingBytes <= this.segmentBytes) return;
+    // The rolled segment is never written again; make it durable once, like Kafka's flush on roll.
+    active.flush();
+    this.segments.push(LogSegment.open(this.dir, active.nextOffset, this.segmentConfig));
+  }
+
+  private maybeFlush(): void {
+    const sinceFlush = Date.now() - this.lastFlushMs;
+    if (this.unflushedMessages >= this.flushIntervalMessages || sinceFlush >= this.flushIntervalMs) {
+      this.flush();
+    } else if (this.flushTimer === undefined && this.flushIntervalMs <= MAX_TIMER_MS) {
+      this.flushTimer = setTimeout(() => this.flush(), this.flushIntervalMs - sinceFlush);
+      this.flushTimer.unref();
+    }
+  }
+
+  private notifyAppend(): void {
+    if (this.listeners.size === 0) return;
+    // A listener may unsubscribe others (a waiting fetch drops all of its subscriptions at once).
+    for (const listener of [...this.listeners]) listener();
+  }
+}

@@ -1,0 +1,116 @@
+// kafkajs 2.2: admin CreateTopics, a GZIP producer with the Java-compatible (murmur2) partitioner,
+// a consumer group reading from the beginning, and ListOffsets through admin.fetchTopicOffsets.
+import { CompressionTypes, type IHeaders, Kafka, logLevel, Partitioners } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBroker, type TestBroker } from "./support/broker.ts";
+import { assertDelivered, type Header, keyedMessages, type ReceivedMessage } from "./support/messages.ts";
+import { storedCompressions } from "./support/stored-batches.ts";
+import { signal, within } from "./support/wait.ts";
+
+const PARTITIONS = 3;
+const COUNT = 1000;
+const TOPIC = "kafkajs-gzip";
+
+let broker: TestBroker;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  kafka = new Kafka({ clientId: "kafkajs-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+});
+afterAll(async () => {
+  await broker?.dispose();
+});
+
+function headerEntries(headers: IHeaders | undefined): Header[] {
+  return Object.entries(headers ?? {}).flatMap(([k, v]) =>
+    (Array.isArray(v) ? v : [v]).map((one) => [k, one === undefined ? "" : one.toString()] as Header),
+  );
+}
+
+describe("kafkajs", () => {
+  const sent = keyedMessages(COUNT, TOPIC);
+
+  it("creates a 3-partition topic and produces 1,000 keyed GZIP messages with headers", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true })).toBe(true);
+      const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+      expect(topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
+    } finally {
+      await admin.disconnect();
+    }
+
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      // In sends of 100, so each request carries multi-record compressed batches for several partitions.
+      for (let i = 0; i < sent.length; i += 100) {
+        const results = await producer.send({
+          topic: TOPIC,
+          compression: CompressionTypes.GZIP,
+          messages: sent.slice(i, i + 100).map((m) => ({ key: m.key, value: m.value, headers: Object.fromEntries(m.headers) })),
+        });
+        for (const r of results) expect(r.errorCode).toBe(0);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    expect(await storedCompressions(broker.port, TOPIC, PARTITIONS)).toEqual(new Set(["gzip"]));
+  }, 30_000);
+
+  it("reports each partition's earliest and latest offset (ListOffsets)", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(TOPIC);
+      expect(offsets.map((o) => o.partition).sort()).toEqual([0, 1, 2]);
+      for (const o of offsets) expect(o.low).toBe("0");
+      expect(offsets.reduce((sum, o) => sum + Number(o.high), 0)).toBe(COUNT);
+      // Every partition got some of the 50 keys.
+      for (const o of offsets) expect(Number(o.high)).toBeGreaterThan(0);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it("reads every message back exactly once through a consumer group, and commits its position", async () => {
+    const groupId = "kafkajs-readers";
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
+    const received: ReceivedMessage[] = [];
+    const all = signal();
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          received.push({
+            partition,
+            offset: Number(message.offset),
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? null,
+            headers: headerEntries(message.headers),
+          });
+          if (received.length === COUNT) all.resolve();
+        },
+      });
+      await within(all.promise, 20_000, `${COUNT} messages (got ${received.length})`);
+    } finally {
+      await consumer.disconnect();
+    }
+    assertDelivered(sent, received, PARTITIONS);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const latest = await admin.fetchTopicOffsets(TOPIC);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
+      const byPartition = (list: { partition: number; offset: string }[]) =>
+        list.map((p) => [p.partition, p.offset]).sort((a, b) => Number(a[0]) - Number(b[0]));
+      expect(byPartition(committed.partitions)).toEqual(byPartition(latest));
+    } finally {
+      await admin.disconnect();
+    }
+  }, 40_000);
+});

@@ -1,0 +1,49 @@
+// An in-process broker per test file, on a free loopback port and a temporary log dir that outlives
+// restarts (close, then start again on the same dir) and is removed at the end.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startBroker, type RunningBroker, type StartBrokerOptions } from "../../../src/index.ts";
+import { silentLogger } from "../../../src/logger.ts";
+
+export interface TestBroker {
+  readonly running: RunningBroker;
+  /** "127.0.0.1:<port>": the loopback address clients bootstrap from (and are advertised back). */
+  readonly bootstrap: string;
+  readonly port: number;
+  readonly logDir: string;
+  /** Closes the broker and starts a new one on the same log dir (on a new port). */
+  restart(): Promise<void>;
+  /** Closes the broker and removes its log dir. */
+  dispose(): Promise<void>;
+}
+
+export async function startTestBroker(options: Omit<StartBrokerOptions, "logDirs"> = {}): Promise<TestBroker> {
+  const logDir = mkdtempSync(join(tmpdir(), "broker-clients-"));
+  // Consumer groups start at once: nothing here waits for more members to join.
+  const start = () => startBroker({ port: 0, groupInitialRebalanceDelayMs: 0, logger: silentLogger, ...options, logDirs: [logDir] });
+  let running = await start();
+  return {
+    get running() {
+      return running;
+    },
+    get bootstrap() {
+      return `127.0.0.1:${running.port}`;
+    },
+    get port() {
+      return running.port;
+    },
+    logDir,
+    async restart() {
+      await running.close();
+      running = await start();
+    },
+    async dispose() {
+      try {
+        await running.close();
+      } finally {
+        rmSync(logDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
