@@ -1,4 +1,5 @@
 // Hand-written SVG line chart of CRC-32C throughput: log-x (input size), log-y (MB/s).
+import { sizeLabel } from "./report.mjs";
 
 const WIDTH = 720;
 const HEIGHT = 440;
@@ -6,12 +7,6 @@ const MARGIN = { left: 70, right: 170, top: 40, bottom: 50 };
 const COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
 
 const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-function sizeLabel(bytes) {
-  if (bytes >= 1 << 20) return `${bytes / (1 << 20)} MiB`;
-  if (bytes >= 1024) return `${bytes / 1024} KiB`;
-  return `${bytes} B`;
-}
 
 /** `series`: [{ name, points: [{ size, mbPerSec }] }]. */
 export function crcPlot(series) {

@@ -65,3 +65,8 @@ export function rejectCompressed(bytes: Uint8Array): void {
     throw new RecordBatchError("BAD_RECORD", 0, `records are compressed (codec ${compression}); they are not decoded`);
   }
 }
+
+/** decodeVarints writes `count` values into `out`, which must hold them. */
+export function checkVarintRoom(count: number, out: Int32Array): void {
+  if (count > out.length) throw new RangeError(`${count} varints do not fit in ${out.length} values`);
+}

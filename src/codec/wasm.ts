@@ -12,7 +12,7 @@
  *   header (16 bytes): i32 keyPtr, i32 keyLength, i32 valuePtr, i32 valueLength
  */
 import { BATCH_HEADER_SIZE, writeBatchHeader } from "./batch-header.ts";
-import { BATCH_ERRORS, decodedBatch, readUtf8, rejectCompressed } from "./shared.ts";
+import { BATCH_ERRORS, checkVarintRoom, decodedBatch, readUtf8, rejectCompressed } from "./shared.ts";
 import {
   type BatchesVerdict, type Codec, type DecodedRecordBatch, type Record, type RecordBatch, RecordBatchError,
   type RecordHeader,
@@ -204,7 +204,7 @@ export class WasmCodec implements Codec {
   }
 
   decodeVarints(bytes: Uint8Array, count: number, out: Int32Array): number {
-    if (count > out.length) throw new RangeError(`${count} varints do not fit in ${out.length} values`);
+    checkVarintRoom(count, out);
     // Every varint takes at least a byte, so more of them than bytes is a cut-off input.
     if (count > bytes.length) return -1;
     const ptr = this.input(bytes);
@@ -217,15 +217,19 @@ export class WasmCodec implements Codec {
 
   /** Where `bytes` are in WASM memory: in place if they already live there, else copied to scratch. */
   private input(bytes: Uint8Array): number {
-    if (bytes.buffer === this.memory.buffer) return bytes.byteOffset;
+    if (bytes.buffer === this.u8.buffer) return bytes.byteOffset;
     this.reserve(bytes.length);
     this.u8.set(bytes, this.data);
     return this.data;
   }
 
-  /** Makes `size` bytes of scratch addressable, growing memory (which moves its buffer) if needed. */
+  /**
+   * Makes `size` bytes of scratch addressable, growing memory (which moves its buffer) if needed.
+   * Only this class grows the memory, so the views' buffer is always the current one; asking the
+   * Memory object for it on every call would cost more than a small CRC.
+   */
   private reserve(size: number): void {
-    const missing = this.data + size - this.memory.buffer.byteLength;
+    const missing = this.data + size - this.u8.length;
     if (missing <= 0) return;
     this.memory.grow(Math.ceil(missing / PAGE));
     this.refreshViews();

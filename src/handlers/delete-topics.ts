@@ -13,7 +13,9 @@ export const deleteTopics = defineApi(
   encodeDeleteTopicsResponse,
   (ctx, req): DeleteTopicsResponse => {
     const { metadata } = ctx.broker;
-    const requested = req.topics ?? (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+    // The decoder fills the field a version lacks with [], so pick by version, not by presence.
+    const requested =
+      ctx.apiVersion >= 6 ? (req.topics ?? []) : (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
     return {
       throttleTimeMs: 0,
       responses: requested.map(({ name, topicId }) => {

@@ -11,7 +11,7 @@ const text = (s) => new TextEncoder().encode(s);
 const hex = (n) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-export function parseHex(source) {
+function parseHex(source) {
   return new Uint8Array(source.trim().split(/\s+/).map((pair) => parseInt(pair, 16)));
 }
 

@@ -5,18 +5,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VectorOutcome } from "./codec-vectors.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const root = new URL("../../", import.meta.url);
-
-interface VectorResult {
-  kind: string;
-  name: string;
-  ok: boolean;
-  detail: string;
-}
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -81,9 +75,9 @@ describe("codec in Chromium", () => {
     });
     const { port } = server!.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/`);
-    const outcome = await page
-      .waitForFunction(() => (window as unknown as { codecVectors?: unknown }).codecVectors, undefined, { timeout: 10_000 })
-      .then((handle) => handle.jsonValue() as Promise<{ results?: VectorResult[]; error?: string }>)
+    const outcome: VectorOutcome = await page
+      .waitForFunction(() => (window as unknown as { codecVectors?: VectorOutcome }).codecVectors, undefined, { timeout: 10_000 })
+      .then((handle) => handle.jsonValue() as Promise<VectorOutcome>)
       .catch((error: Error) => ({ error: `${error.message}\n${failures.join("\n")}` }));
     await page.close();
 

@@ -1,11 +1,11 @@
 // kafkajs 2.2: admin CreateTopics, a GZIP producer with the Java-compatible (murmur2) partitioner,
 // a consumer group reading from the beginning, and ListOffsets through admin.fetchTopicOffsets.
-import { CompressionTypes, type IHeaders, Kafka, logLevel, Partitioners } from "kafkajs";
+import { CompressionTypes, Kafka, logLevel, Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./support/broker.ts";
-import { assertDelivered, type Header, keyedMessages, type ReceivedMessage } from "./support/messages.ts";
+import { consumeWithGroup, offsetsByPartition } from "./support/kafkajs.ts";
+import { assertDelivered, keyedMessages } from "./support/messages.ts";
 import { storedCompressions } from "./support/stored-batches.ts";
-import { signal, within } from "./support/wait.ts";
 
 const PARTITIONS = 3;
 const COUNT = 1000;
@@ -21,12 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.dispose();
 });
-
-function headerEntries(headers: IHeaders | undefined): Header[] {
-  return Object.entries(headers ?? {}).flatMap(([k, v]) =>
-    (Array.isArray(v) ? v : [v]).map((one) => [k, one === undefined ? "" : one.toString()] as Header),
-  );
-}
 
 describe("kafkajs", () => {
   const sent = keyedMessages(COUNT, TOPIC);
@@ -75,40 +69,44 @@ describe("kafkajs", () => {
     }
   });
 
+  it("adds partitions (CreatePartitions) and deletes a topic with its records (DeleteTopics)", async () => {
+    const topic = "kafkajs-admin";
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await producer.send({ topic, messages: [{ key: "k", value: "before delete" }] });
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      expect(topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2, 3]);
+
+      await admin.deleteTopics({ topics: [topic] });
+      expect(await admin.listTopics()).not.toContain(topic);
+      // Created again under the same name, it starts empty.
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      expect(await admin.fetchTopicOffsets(topic)).toMatchObject([{ partition: 0, low: "0", high: "0" }]);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   it("reads every message back exactly once through a consumer group, and commits its position", async () => {
     const groupId = "kafkajs-readers";
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
-    const received: ReceivedMessage[] = [];
-    const all = signal();
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          received.push({
-            partition,
-            offset: Number(message.offset),
-            key: message.key?.toString() ?? null,
-            value: message.value?.toString() ?? null,
-            headers: headerEntries(message.headers),
-          });
-          if (received.length === COUNT) all.resolve();
-        },
-      });
-      await within(all.promise, 20_000, `${COUNT} messages (got ${received.length})`);
-    } finally {
-      await consumer.disconnect();
-    }
+    const received = await consumeWithGroup(kafka, groupId, TOPIC, COUNT, true);
     assertDelivered(sent, received, PARTITIONS);
 
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const latest = await admin.fetchTopicOffsets(TOPIC);
+      // The latest offset of each partition is the number of messages read from it; the group committed it.
+      const latest = offsetsByPartition(await admin.fetchTopicOffsets(TOPIC));
+      const counts = [0, 1, 2].map((p): [number, string] => [p, String(received.filter((m) => m.partition === p).length)]);
+      expect(latest).toEqual(counts);
       const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
-      const byPartition = (list: { partition: number; offset: string }[]) =>
-        list.map((p) => [p.partition, p.offset]).sort((a, b) => Number(a[0]) - Number(b[0]));
-      expect(byPartition(committed.partitions)).toEqual(byPartition(latest));
+      expect(offsetsByPartition(committed.partitions)).toEqual(latest);
     } finally {
       await admin.disconnect();
     }

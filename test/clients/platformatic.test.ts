@@ -12,6 +12,7 @@ import {
   type Message,
 } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiLog, logApiVersions } from "./support/api-log.ts";
 import { startTestBroker, type TestBroker } from "./support/broker.ts";
 import { assertDelivered, keyedMessages, type ReceivedMessage } from "./support/messages.ts";
 import { fetchAll, fetchPartition, recordsOf, type StringConsumer, topicId } from "./support/platformatic.ts";
@@ -27,10 +28,12 @@ const EARLIEST = -2n;
 const LATEST = -1n;
 
 let broker: TestBroker;
+let apiLog: ApiLog;
 const clients: { close(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   broker = await startTestBroker();
+  apiLog = logApiVersions(broker.running.broker);
 });
 afterAll(async () => {
   for (const client of clients.splice(0)) await client.close();
@@ -151,5 +154,14 @@ describe("@platformatic/kafka", () => {
     } finally {
       log.onAppend = onAppend;
     }
+  });
+
+  it("spoke the versions it needs: topic-id Fetch, flexible Metadata/Produce/ListOffsets, CreateTopics v7", () => {
+    expect(apiLog.max("ApiVersions")).toBeGreaterThanOrEqual(3);
+    expect(apiLog.max("Metadata")).toBeGreaterThanOrEqual(9);
+    expect(apiLog.max("Produce")).toBeGreaterThanOrEqual(7);
+    expect(apiLog.max("Fetch")).toBeGreaterThanOrEqual(13);
+    expect(apiLog.max("ListOffsets")).toBeGreaterThanOrEqual(5);
+    expect(apiLog.max("CreateTopics")).toBe(7);
   });
 });

@@ -1,8 +1,11 @@
 // A broker closed and started again on the same log dir keeps everything: topics (with their ids
-// and partitions, created explicitly or automatically), every record, and the offsets it continues from.
+// and partitions, created explicitly or automatically), every record, the offsets it continues
+// from, and a consumer group's committed offsets.
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./support/broker.ts";
+import { consumeWithGroup, offsetsByPartition } from "./support/kafkajs.ts";
 import { assertDelivered, keyedMessages, type SentMessage } from "./support/messages.ts";
 import { fetchAll, type StringConsumer } from "./support/platformatic.ts";
 
@@ -24,7 +27,7 @@ afterAll(async () => {
 function connect() {
   const options = { bootstrapBrokers: [broker.bootstrap], retries: 2, timeout: 10_000 };
   const admin = new Admin({ clientId: "restart-admin", ...options });
-  const producer = new Producer({ clientId: "restart-producer", serializers: stringSerializers, ...options });
+  const producer = new Producer({ clientId: "restart-producer", serializers: stringSerializers, autocreateTopics: true, ...options });
   const consumer: StringConsumer = new Consumer({ clientId: "restart-consumer", groupId: "unused", deserializers: stringDeserializers, ...options });
   return {
     admin,
@@ -75,4 +78,55 @@ describe("broker restart", () => {
       await after.end();
     }
   }, 40_000);
+
+  it("lets a consumer group resume from the offsets it committed before the restart", async () => {
+    const topic = "restart-group";
+    const groupId = "restart-readers";
+    const sent = keyedMessages(600, topic);
+    const [before, after] = [sent.slice(0, 300), sent.slice(300)];
+    // A new client each time: the broker's port changes on restart.
+    const kafka = () => new Kafka({ clientId: "restart-kafkajs", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const send = async (client: Kafka, messages: SentMessage[]) => {
+      const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      try {
+        await producer.send({ topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: Object.fromEntries(m.headers) })) });
+      } finally {
+        await producer.disconnect();
+      }
+    };
+    const committed = async (client: Kafka) => {
+      const admin = client.admin();
+      await admin.connect();
+      try {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return offsetsByPartition(offsets.partitions);
+      } finally {
+        await admin.disconnect();
+      }
+    };
+
+    const first = kafka();
+    const admin = first.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.disconnect();
+    await send(first, before);
+    assertDelivered(before, await consumeWithGroup(first, groupId, topic, before.length, true), PARTITIONS);
+    const committedBefore = await committed(first);
+    expect(committedBefore.reduce((sum, [, offset]) => sum + Number(offset), 0)).toBe(before.length);
+
+    await broker.restart();
+
+    const second = kafka();
+    expect(await committed(second)).toEqual(committedBefore);
+    await send(second, after);
+    // Exactly the new messages: anything read before the restart would come first and be caught.
+    assertDelivered(
+      after,
+      await consumeWithGroup(second, groupId, topic, after.length, true),
+      PARTITIONS,
+      committedBefore.map(([, offset]) => Number(offset)),
+    );
+  }, 60_000);
 });

@@ -24,13 +24,15 @@ const damage = fc.oneof(
   fc.record({ kind: fc.constant("append"), with: fc.uint8Array({ minLength: 1, maxLength: 80 }) }),
 );
 
-function apply(bytes: Uint8Array, d: fc.Arbitrary<unknown> extends never ? never : any): Uint8Array {
+type Damage = typeof damage extends fc.Arbitrary<infer T> ? T : never;
+
+function apply(bytes: Uint8Array, d: Damage): Uint8Array {
+  if (d.kind === "append") return concat(bytes, d.with);
   const out = bytes.slice();
   const at = bytes.length === 0 ? 0 : d.at % bytes.length;
-  if (d.kind === "flip") out[at] ^= d.mask;
   if (d.kind === "truncate") return out.subarray(0, at);
-  if (d.kind === "overwrite") out.set(d.with.subarray(0, out.length - at), at);
-  if (d.kind === "append") return concat(out, d.with);
+  if (d.kind === "flip") out[at] ^= d.mask;
+  else out.set(d.with.subarray(0, out.length - at), at);
   return out;
 }
 
@@ -50,7 +52,7 @@ describe("WASM and JS codecs together", () => {
 
   it("handle batches of up to 1000 records with values up to 2 KiB", () => {
     fc.assert(
-      fc.property(batchArb(1000, 2048), (batch) => {
+      fc.property(batchArb(1000, 2048, "max"), (batch) => {
         const bytes = codecs.wasm.encodeRecordBatch(batch);
         expect(hex(codecs.js.encodeRecordBatch(batch))).toBe(hex(bytes));
         expect(plain(codecs.wasm.decodeRecordBatch(bytes))).toEqual(plain(codecs.js.decodeRecordBatch(bytes)));

@@ -62,7 +62,8 @@ export function plain(batch: RecordBatch): unknown {
 
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
-const nullableBytes = (maxLength: number) => fc.option(fc.uint8Array({ maxLength }), { nil: null, freq: 4 });
+const nullableBytes = (maxLength: number, size: fc.SizeForArbitrary = "small") =>
+  fc.option(fc.uint8Array({ maxLength, size }), { nil: null, freq: 4 });
 
 /** Small and large magnitudes alike: varint lengths from 1 to 10 bytes all show up. */
 const timestampDelta = fc.oneof(
@@ -73,18 +74,21 @@ const timestampDelta = fc.oneof(
 
 const header = fc.record({ key: fc.string({ maxLength: 12, unit: "grapheme" }), value: nullableBytes(16) });
 
-export const recordArb = (maxValue: number): fc.Arbitrary<Record> =>
+export const recordArb = (maxValue: number, size: fc.SizeForArbitrary): fc.Arbitrary<Record> =>
   fc.record({
     attributes: fc.integer({ min: -128, max: 127 }),
     timestampDelta,
     offsetDelta: fc.oneof(fc.integer({ min: 0, max: 1000 }), int32),
     key: nullableBytes(24),
-    value: nullableBytes(maxValue),
+    value: nullableBytes(maxValue, size),
     headers: fc.option(fc.array(header, { maxLength: 3 }), { nil: null }),
   });
 
-/** Uncompressed batches (attributes & 7 == 0) with 0..maxRecords records. */
-export const batchArb = (maxRecords: number, maxValue = 64): fc.Arbitrary<RecordBatch> =>
+/**
+ * Uncompressed batches (attributes & 7 == 0) with 0..maxRecords records. fast-check keeps arrays
+ * short ("small") unless told otherwise; "max" spreads counts and value sizes over the whole range.
+ */
+export const batchArb = (maxRecords: number, maxValue = 64, size: fc.SizeForArbitrary = "small"): fc.Arbitrary<RecordBatch> =>
   fc.record({
     baseOffset: int64,
     partitionLeaderEpoch: int32,
@@ -95,5 +99,5 @@ export const batchArb = (maxRecords: number, maxValue = 64): fc.Arbitrary<Record
     producerId: int64,
     producerEpoch: fc.integer({ min: -32768, max: 32767 }),
     baseSequence: int32,
-    records: fc.array(recordArb(maxValue), { maxLength: maxRecords }),
+    records: fc.array(recordArb(maxValue, size), { maxLength: maxRecords, size }),
   });

@@ -52,6 +52,10 @@ describe.each(kinds)("varints ($kind)", ({ codec }) => {
     expect(codec.decodeVarints(fromHex(""), 0, out)).toBe(0);
   });
 
+  it("refuses to decode more values than the output holds", () => {
+    expect(() => codec.decodeVarints(fromHex("0000"), 2, new Int32Array(1))).toThrow(RangeError);
+  });
+
   it("drops bits beyond 32 in the fifth byte, as Kafka does", () => {
     const out = new Int32Array(1);
     expect(codec.decodeVarints(fromHex("feffffff7f"), 1, out)).toBe(5);

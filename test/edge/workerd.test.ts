@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VectorOutcome } from "../browser/codec-vectors.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const WORKERD = join(root, "node_modules/.bin/workerd");
@@ -63,13 +64,6 @@ function freePort(): Promise<number> {
   });
 }
 
-interface VectorResult {
-  kind: string;
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
 describe("codec in workerd", () => {
   let dir: string;
   let workerd: ChildProcess | undefined;
@@ -109,7 +103,7 @@ describe("codec in workerd", () => {
   });
 
   /** Polls until workerd answers, it dies, or the deadline passes; each failure says why. */
-  async function fetchVectors(): Promise<{ results?: VectorResult[]; error?: string }> {
+  async function fetchVectors(): Promise<VectorOutcome> {
     const deadline = Date.now() + STARTUP_DEADLINE_MS;
     for (;;) {
       if (exited) throw new Error(`${exited}\n${output}`);

@@ -7,7 +7,7 @@ const CONNECT_RETRY_MS = 100;
 /** The tester's first read has no deadline of its own; this bounds it well inside the stage timeout. */
 const FIRST_BYTE_TIMEOUT_MS = 5000;
 /** After the first byte the tester keeps reading until this deadline, EOF or ECONNRESET. */
-export const READ_WINDOW_MS = 100;
+const READ_WINDOW_MS = 100;
 
 export interface ConnectOptions {
   port: number;

@@ -3,6 +3,7 @@
  * varint (int32) takes at most 5 bytes and a varlong (int64) at most 10, the last allowed byte must
  * end the number, and bits beyond the type's width are dropped, as Kafka's ByteUtils does.
  */
+import { checkVarintRoom } from "../shared.ts";
 
 export const FAULT_NONE = 0;
 /** The number ran into the limit before its last byte. */
@@ -115,6 +116,7 @@ export function encodeVarints(values: Int32Array): Uint8Array {
 }
 
 export function decodeVarints(bytes: Uint8Array, count: number, out: Int32Array): number {
+  checkVarintRoom(count, out);
   reading.fault = FAULT_NONE;
   let p = 0;
   for (let i = 0; i < count; i++) {

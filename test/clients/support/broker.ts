@@ -1,10 +1,11 @@
 // An in-process broker per test file, on a free loopback port and a temporary log dir that outlives
-// restarts (close, then start again on the same dir) and is removed at the end.
+// restarts (close, then start again on the same dir) and is removed at the end. Whatever the broker
+// logs as an error (a request that failed, the WASM codec falling back to JS) fails the file.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBroker, type RunningBroker, type StartBrokerOptions } from "../../../src/index.ts";
-import { silentLogger } from "../../../src/logger.ts";
+import type { Logger } from "../../../src/logger.ts";
 
 export interface TestBroker {
   readonly running: RunningBroker;
@@ -14,14 +15,16 @@ export interface TestBroker {
   readonly logDir: string;
   /** Closes the broker and starts a new one on the same log dir (on a new port). */
   restart(): Promise<void>;
-  /** Closes the broker and removes its log dir. */
+  /** Closes the broker and removes its log dir; throws if the broker logged an error. */
   dispose(): Promise<void>;
 }
 
 export async function startTestBroker(options: Omit<StartBrokerOptions, "logDirs"> = {}): Promise<TestBroker> {
   const logDir = mkdtempSync(join(tmpdir(), "broker-clients-"));
+  const errors: string[] = [];
+  const logger: Logger = { info: () => {}, debug: () => {}, error: (message) => errors.push(message) };
   // Consumer groups start at once: nothing here waits for more members to join.
-  const start = () => startBroker({ port: 0, groupInitialRebalanceDelayMs: 0, logger: silentLogger, ...options, logDirs: [logDir] });
+  const start = () => startBroker({ port: 0, groupInitialRebalanceDelayMs: 0, logger, ...options, logDirs: [logDir] });
   let running = await start();
   return {
     get running() {
@@ -44,6 +47,7 @@ export async function startTestBroker(options: Omit<StartBrokerOptions, "logDirs
       } finally {
         rmSync(logDir, { recursive: true, force: true });
       }
+      if (errors.length > 0) throw new Error(`the broker logged errors:\n${errors.join("\n")}`);
     },
   };
 }

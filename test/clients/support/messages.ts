@@ -44,7 +44,16 @@ function byPartition(received: ReceivedMessage[]): Map<number, ReceivedMessage[]
   return groups;
 }
 
-export function assertDelivered(sent: SentMessage[], received: ReceivedMessage[], partitionCount: number): void {
+/**
+ * `received` is `sent`, each message once; each partition's messages arrive in send order at
+ * consecutive offsets starting from `firstOffsets[partition]` (0 when not given).
+ */
+export function assertDelivered(
+  sent: SentMessage[],
+  received: ReceivedMessage[],
+  partitionCount: number,
+  firstOffsets: number[] = [],
+): void {
   const indexOf = new Map(sent.map((m, i) => [m.value, i]));
   const seen = new Map<number, ReceivedMessage>();
   const unexpected: string[] = [];
@@ -79,7 +88,8 @@ export function assertDelivered(sent: SentMessage[], received: ReceivedMessage[]
   const groups = byPartition(received);
   expect([...groups.keys()].sort()).toEqual(Array.from({ length: partitionCount }, (_, p) => p));
   for (const [partition, group] of groups) {
-    expect(group.map((m) => m.offset), `offsets of partition ${partition}`).toEqual(group.map((_, i) => i));
+    const first = firstOffsets[partition] ?? 0;
+    expect(group.map((m) => m.offset), `offsets of partition ${partition}`).toEqual(group.map((_, i) => first + i));
     const order = group.map((m) => indexOf.get(m.value!)!);
     expect(order, `send order within partition ${partition}`).toEqual([...order].sort((a, b) => a - b));
   }

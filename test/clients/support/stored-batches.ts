@@ -58,7 +58,8 @@ function walkBatches(records: Uint8Array, found: Set<CompressionName>): bigint |
 
 /**
  * The client compressed with `codec`: some batch says so and none names another codec. A batch may
- * still be stored uncompressed: librdkafka sends a batch as is when compressing would not shrink it.
+ * still be stored uncompressed: librdkafka and kafka-python send a batch as is when compressing it
+ * would not make it smaller (a batch of one short record).
  */
 export async function expectCompressedWith(port: number, topic: string, partitionCount: number, codec: CompressionName) {
   const found = await storedCompressions(port, topic, partitionCount);

@@ -1,0 +1,62 @@
+// Request/response pairs of the group and producer-id APIs for RawClient, from the generated codecs.
+import * as findCoordinatorReq from "../../src/protocol/generated/find-coordinator-request.ts";
+import * as findCoordinatorRes from "../../src/protocol/generated/find-coordinator-response.ts";
+import * as joinGroupReq from "../../src/protocol/generated/join-group-request.ts";
+import * as joinGroupRes from "../../src/protocol/generated/join-group-response.ts";
+import * as syncGroupReq from "../../src/protocol/generated/sync-group-request.ts";
+import * as syncGroupRes from "../../src/protocol/generated/sync-group-response.ts";
+import * as heartbeatReq from "../../src/protocol/generated/heartbeat-request.ts";
+import * as heartbeatRes from "../../src/protocol/generated/heartbeat-response.ts";
+import * as leaveGroupReq from "../../src/protocol/generated/leave-group-request.ts";
+import * as leaveGroupRes from "../../src/protocol/generated/leave-group-response.ts";
+import * as offsetCommitReq from "../../src/protocol/generated/offset-commit-request.ts";
+import * as offsetCommitRes from "../../src/protocol/generated/offset-commit-response.ts";
+import * as offsetFetchReq from "../../src/protocol/generated/offset-fetch-request.ts";
+import * as offsetFetchRes from "../../src/protocol/generated/offset-fetch-response.ts";
+import * as listGroupsReq from "../../src/protocol/generated/list-groups-request.ts";
+import * as listGroupsRes from "../../src/protocol/generated/list-groups-response.ts";
+import * as describeGroupsReq from "../../src/protocol/generated/describe-groups-request.ts";
+import * as describeGroupsRes from "../../src/protocol/generated/describe-groups-response.ts";
+import * as initProducerIdReq from "../../src/protocol/generated/init-producer-id-request.ts";
+import * as initProducerIdRes from "../../src/protocol/generated/init-producer-id-response.ts";
+
+export const FindCoordinator = {
+  request: { ...findCoordinatorReq.FIND_COORDINATOR_REQUEST, encode: findCoordinatorReq.encodeFindCoordinatorRequest },
+  response: { decode: findCoordinatorRes.decodeFindCoordinatorResponse },
+};
+export const JoinGroup = {
+  request: { ...joinGroupReq.JOIN_GROUP_REQUEST, encode: joinGroupReq.encodeJoinGroupRequest },
+  response: { decode: joinGroupRes.decodeJoinGroupResponse },
+};
+export const SyncGroup = {
+  request: { ...syncGroupReq.SYNC_GROUP_REQUEST, encode: syncGroupReq.encodeSyncGroupRequest },
+  response: { decode: syncGroupRes.decodeSyncGroupResponse },
+};
+export const Heartbeat = {
+  request: { ...heartbeatReq.HEARTBEAT_REQUEST, encode: heartbeatReq.encodeHeartbeatRequest },
+  response: { decode: heartbeatRes.decodeHeartbeatResponse },
+};
+export const LeaveGroup = {
+  request: { ...leaveGroupReq.LEAVE_GROUP_REQUEST, encode: leaveGroupReq.encodeLeaveGroupRequest },
+  response: { decode: leaveGroupRes.decodeLeaveGroupResponse },
+};
+export const OffsetCommit = {
+  request: { ...offsetCommitReq.OFFSET_COMMIT_REQUEST, encode: offsetCommitReq.encodeOffsetCommitRequest },
+  response: { decode: offsetCommitRes.decodeOffsetCommitResponse },
+};
+export const OffsetFetch = {
+  request: { ...offsetFetchReq.OFFSET_FETCH_REQUEST, encode: offsetFetchReq.encodeOffsetFetchRequest },
+  response: { decode: offsetFetchRes.decodeOffsetFetchResponse },
+};
+export const ListGroups = {
+  request: { ...listGroupsReq.LIST_GROUPS_REQUEST, encode: listGroupsReq.encodeListGroupsRequest },
+  response: { decode: listGroupsRes.decodeListGroupsResponse },
+};
+export const DescribeGroups = {
+  request: { ...describeGroupsReq.DESCRIBE_GROUPS_REQUEST, encode: describeGroupsReq.encodeDescribeGroupsRequest },
+  response: { decode: describeGroupsRes.decodeDescribeGroupsResponse },
+};
+export const InitProducerId = {
+  request: { ...initProducerIdReq.INIT_PRODUCER_ID_REQUEST, encode: initProducerIdReq.encodeInitProducerIdRequest },
+  response: { decode: initProducerIdRes.decodeInitProducerIdResponse },
+};
