@@ -1,6 +1,6 @@
 // Magic-2 RecordBatch validation, encoding and decoding over linear memory. The rules (and their
 // order) are the JS twin's, src/codec/js/record-batch.ts; the status numbers are BATCH_ERRORS in
-// src/codec/verdict.ts, and the descriptor layouts are in src/codec/wasm.ts.
+// src/codec/shared.ts, and the descriptor layouts are described in src/codec/wasm.ts.
 
 import { crc32c } from "./crc32c";
 import {

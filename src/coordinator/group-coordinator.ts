@@ -5,8 +5,8 @@
  * promise this coordinator resolves; every timer is unref'd and cleared by close().
  *
  * The state machine follows Kafka's: Empty → PreparingRebalance (members rejoin) →
- * CompletingRebalance (the leader assigns) → Stable, with Dead for nothing here since a group
- * without members or offsets is simply forgotten.
+ * CompletingRebalance (the leader assigns) → Stable. A group left with neither members nor
+ * committed offsets is forgotten at once, and described as Dead, like a group never seen.
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
@@ -132,7 +132,7 @@ export class GroupCoordinator {
 
   constructor(
     private readonly config: GroupConfig,
-    readonly offsets: GroupMetadataManager,
+    private readonly offsets: GroupMetadataManager,
   ) {
     // Groups that only have committed offsets exist, Empty, as Kafka loads them.
     for (const groupId of offsets.groupIds()) this.groups.set(groupId, new GroupMetadata(groupId));
@@ -246,7 +246,7 @@ export class GroupCoordinator {
     member.clientId = p.clientId;
     member.clientHost = p.clientHost;
     // A second JoinGroup for the same member (another connection) supersedes the first.
-    member.awaitingJoin?.(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
+    this.invokeJoin(member, joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
     return this.awaitJoin(member);
   }
 
@@ -378,7 +378,6 @@ export class GroupCoordinator {
     for (const member of group.members.values()) {
       this.invokeJoin(member, this.joinResult(group, member.memberId));
       this.scheduleSessionExpiry(group, member);
-      member.isNew = false;
       group.pendingSyncMembers.add(member.memberId);
     }
     this.scheduleSyncExpiration(group);

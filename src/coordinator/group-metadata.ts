@@ -37,8 +37,6 @@ export class MemberMetadata {
   awaitingJoin: ((result: JoinGroupResult) => void) | undefined;
   /** Resolves the member's pending SyncGroup; set while it waits for the leader's assignment. */
   awaitingSync: ((result: SyncGroupResult) => void) | undefined;
-  /** Joined during the current rebalance (Kafka's isNew). */
-  isNew = true;
   sessionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -80,8 +78,9 @@ export class GroupMetadata {
   readonly staticMembers = new Map<string, string>();
   /** A new member joined while the initial rebalance delay ran (Kafka's newMemberAdded). */
   newMemberAdded = false;
-  /** The DelayedJoin / InitialDelayedJoin timer, or the pending-sync timer after a join completes. */
+  /** Ends the join phase of a rebalance (Kafka's DelayedJoin / InitialDelayedJoin). */
   rebalanceTimer: NodeJS.Timeout | undefined;
+  /** Removes members that have not sent SyncGroup a rebalance timeout after the join phase ended. */
   syncTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly groupId: string) {}
