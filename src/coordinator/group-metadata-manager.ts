@@ -7,14 +7,14 @@
  * module reads or writes its logs.
  */
 import { randomUUID } from "node:crypto";
-import type { Codec, Record } from "../codec/types.ts";
+import type { Codec } from "../codec/types.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { decodeOffsetCommitKey, encodeOffsetCommitKey } from "../protocol/generated/coordinator/offset-commit-key.ts";
 import { decodeOffsetCommitValue, encodeOffsetCommitValue } from "../protocol/generated/coordinator/offset-commit-value.ts";
 import type { LogManager } from "../storage/log-manager.ts";
+import { brokerBatch } from "../storage/record-batches.ts";
 import type { UnifiedLog } from "../storage/unified-log.ts";
-import { batchesFrom } from "./log-batches.ts";
 
 export const GROUP_METADATA_TOPIC_NAME = "__consumer_offsets";
 
@@ -79,27 +79,10 @@ export class GroupMetadataManager {
   /** Appends the commits as one batch (written before this returns), then makes them visible. */
   storeOffsets(groupId: string, commits: TopicPartitionOffset[]): void {
     if (commits.length === 0) return;
-    const now = BigInt(Date.now());
-    const records: Record[] = commits.map((c, i) => ({
-      attributes: 0,
-      timestampDelta: 0n,
-      offsetDelta: i,
-      key: offsetCommitKey(groupId, c.topic, c.partition),
-      value: offsetCommitValue(c),
-      headers: [],
-    }));
-    const batch = this.codec.encodeRecordBatch({
-      baseOffset: 0n,
-      partitionLeaderEpoch: 0,
-      attributes: 0,
-      lastOffsetDelta: records.length - 1,
-      firstTimestamp: now,
-      maxTimestamp: now,
-      producerId: -1n,
-      producerEpoch: -1,
-      baseSequence: -1,
-      records,
-    });
+    const batch = brokerBatch(
+      this.codec,
+      commits.map((c) => ({ key: offsetCommitKey(groupId, c.topic, c.partition), value: offsetCommitValue(c) })),
+    );
     this.offsetsLog(this.partitionFor(groupId)).appendAsLeader(batch);
     for (const c of commits) this.put(groupId, c);
   }
@@ -142,7 +125,7 @@ export class GroupMetadataManager {
 
   /** Replays the log: the last record of each key wins, a tombstone (null value) removes it. */
   private load(log: UnifiedLog): void {
-    for (const bytes of batchesFrom(log, log.logStartOffset)) {
+    for (const bytes of log.batches()) {
       for (const record of this.codec.decodeRecordBatch(bytes).records) {
         if (!record.key) continue;
         const r = new Reader(record.key);

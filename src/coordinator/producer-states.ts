@@ -7,7 +7,6 @@
 import { readBatchHeader } from "../codec/batch-header.ts";
 import { batchSpans } from "../storage/record-batches.ts";
 import type { LogAppendInfo, UnifiedLog } from "../storage/unified-log.ts";
-import { batchesFrom } from "./log-batches.ts";
 import type { ProducerIdManager } from "./producer-id-manager.ts";
 import { ProducerStateManager } from "./producer-state.ts";
 
@@ -54,7 +53,7 @@ export class ProducerStates {
       state = new ProducerStateManager();
       // Without Kafka's producer snapshots the whole log is replayed, batch headers only and a
       // bounded chunk at a time, once per partition.
-      for (const bytes of batchesFrom(log, log.logStartOffset)) {
+      for (const bytes of log.batches()) {
         const header = readBatchHeader(bytes);
         if ((header.attributes & CONTROL_BATCH_FLAG) === 0) state.load(header, header.baseOffset);
       }

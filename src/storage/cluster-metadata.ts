@@ -11,8 +11,8 @@ import type { Codec } from "../codec/types.ts";
 import { parseProperties } from "../config.ts";
 import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
 import { type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
-import { batchSpans } from "./record-batches.ts";
-import { OFFSET_OUT_OF_RANGE, UnifiedLog } from "./unified-log.ts";
+import { brokerBatch } from "./record-batches.ts";
+import { UnifiedLog } from "./unified-log.ts";
 import { uuidFromBase64, uuidToBase64 } from "./uuid-base64.ts";
 
 export interface PartitionMetadata {
@@ -41,7 +41,6 @@ export const UNASSIGNED_DIRECTORY_ID = "00000000-0000-0000-0000-000000000000";
 
 const CONTROL_BATCH = 0x20;
 /** How much of the metadata log one read brings in during replay. */
-const REPLAY_READ_BYTES = 1024 * 1024;
 /** The epoch a lone KRaft controller elects itself with; used until the log shows another. */
 const FIRST_CONTROLLER_EPOCH = 1;
 /** partitionChange leader value meaning "the leader did not change". */
@@ -155,26 +154,7 @@ export class ClusterMetadata {
   /** Writes `records` as one batch at the log end, fsyncs it (KRaft's log is always durable), then applies it. */
   private commit(records: MetadataRecord[]): void {
     const log = (this.log ??= UnifiedLog.create(this.dir, CLUSTER_METADATA_TOPIC_ID, { codec: this.codec }));
-    const now = BigInt(Date.now());
-    const batch = this.codec.encodeRecordBatch({
-      baseOffset: log.logEndOffset,
-      partitionLeaderEpoch: this.controllerEpoch,
-      attributes: 0,
-      lastOffsetDelta: records.length - 1,
-      firstTimestamp: now,
-      maxTimestamp: now,
-      producerId: -1n,
-      producerEpoch: -1,
-      baseSequence: -1,
-      records: records.map((m, i) => ({
-        attributes: 0,
-        timestampDelta: 0n,
-        offsetDelta: i,
-        key: null,
-        value: encodeMetadataRecord(m),
-        headers: [],
-      })),
-    });
+    const batch = brokerBatch(this.codec, records.map((m) => ({ key: null, value: encodeMetadataRecord(m) })), this.controllerEpoch);
     log.appendAsLeader(batch);
     log.flush();
     for (const m of records) this.apply(m);
@@ -182,21 +162,14 @@ export class ClusterMetadata {
 
   /** Applies every batch of the log in order; offsets may have gaps and batches hold any number of records. */
   private replay(log: UnifiedLog): void {
-    let offset = log.logStartOffset;
-    while (offset < log.logEndOffset) {
-      const fetched = log.read(offset, REPLAY_READ_BYTES, true);
-      if (fetched === OFFSET_OUT_OF_RANGE || fetched.records.length === 0) return;
-      for (const { position, size } of batchSpans(fetched.records)) {
-        const batch = fetched.records.subarray(position, position + size);
-        const header = readBatchHeader(batch);
-        offset = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
-        this.controllerEpoch = header.partitionLeaderEpoch;
-        // Control batches carry Raft's own records (leader changes, snapshot markers), not metadata.
-        if ((header.attributes & (CONTROL_BATCH | COMPRESSION_MASK)) !== 0) continue;
-        for (const record of this.codec.decodeRecordBatch(batch).records) {
-          const m = record.value && decodeMetadataRecord(record.value);
-          if (m) this.apply(m);
-        }
+    for (const batch of log.batches()) {
+      const header = readBatchHeader(batch);
+      this.controllerEpoch = header.partitionLeaderEpoch;
+      // Control batches carry Raft's own records (leader changes, snapshot markers), not metadata.
+      if ((header.attributes & (CONTROL_BATCH | COMPRESSION_MASK)) !== 0) continue;
+      for (const record of this.codec.decodeRecordBatch(batch).records) {
+        const m = record.value && decodeMetadataRecord(record.value);
+        if (m) this.apply(m);
       }
     }
   }

@@ -10,7 +10,7 @@ import type { Codec } from "../codec/types.ts";
 import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./log-segment.ts";
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
-import { batchSpans } from "./record-batches.ts";
+import { batchSpans, lastOffsetOf } from "./record-batches.ts";
 
 export type { TimestampAndOffset } from "./log-segment.ts";
 
@@ -51,6 +51,8 @@ export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
 export const MAX_TIMESTAMP = -3n;
 export const EARLIEST_LOCAL_TIMESTAMP = -4n;
+
+const REPLAY_CHUNK_BYTES = 1024 * 1024;
 
 /** setTimeout fires at once for longer delays, so longer flush intervals mean "never by time". */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -156,6 +158,27 @@ export class UnifiedLog {
     while (i < this.segments.length - 1 && fetchOffset >= this.segments[i].nextOffset) i++;
     const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch);
     return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+  }
+
+  /**
+   * Each whole batch (a view of its bytes) from the one holding `fromOffset` to the log end, read a
+   * bounded chunk at a time: how the broker replays its own logs (metadata, offsets, producer state).
+   */
+  *batches(fromOffset = this.logStartOffset): Generator<Uint8Array> {
+    let offset = fromOffset;
+    while (offset < this.logEndOffset) {
+      const read = this.read(offset, REPLAY_CHUNK_BYTES, true);
+      if (read === OFFSET_OUT_OF_RANGE) return;
+      let next = offset;
+      for (const span of batchSpans(read.records)) {
+        const batch = read.records.subarray(span.position, span.position + span.size);
+        next = lastOffsetOf(readBatchHeader(batch)) + 1n;
+        yield batch;
+      }
+      // A read that moved nothing forward (an empty or unreadable tail) ends the walk.
+      if (next <= offset) return;
+      offset = next;
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+export {};
 // Every stage again with the broker started on the plain-JS codec (KAFKA_CODEC=js), so the two
 // codecs are compared end to end through the tester's own checks. Vitest runs each file in its
 // own process, so the variable reaches only the brokers this file starts.
