@@ -4,6 +4,8 @@
  * base_offset (bytes 0..7, outside the CRC), exactly as Kafka does.
  */
 
+import type { DecodedRecordBatch } from "./types.ts";
+
 export const BATCH_HEADER_SIZE = 61;
 /** Bytes before the part counted by batch_length (base_offset + batch_length). */
 export const BATCH_LOG_OVERHEAD = 12;
@@ -29,19 +31,8 @@ export const MAGIC = 2;
 export const COMPRESSION_MASK = 0x07;
 export const MAX_COMPRESSION = 4;
 
-export interface BatchHeader {
-  baseOffset: bigint;
-  batchLength: number;
-  partitionLeaderEpoch: number;
-  magic: number;
-  crc: number;
-  attributes: number;
-  lastOffsetDelta: number;
-  firstTimestamp: bigint;
-  maxTimestamp: bigint;
-  producerId: bigint;
-  producerEpoch: number;
-  baseSequence: number;
+/** The 61 header bytes of a batch: every field of a decoded batch but its records, plus their count. */
+export interface BatchHeader extends Omit<DecodedRecordBatch, "records"> {
   recordsCount: number;
 }
 
