@@ -43,7 +43,7 @@ afterEach(() => {
 
 describe("ClusterMetadata", () => {
   it("reads the metadata log Kafka wrote (transaction markers, offset gaps, PartitionRecord v1)", () => {
-    const dir = logDirWith(fs.readFileSync(join(fixtures, METADATA_LOG)));
+    const dir = logDirWith(fs.readFileSync(join(fixtures, "kraft-combined-logs", METADATA_LOG)));
     const metadata = openMetadata(dir);
     expect(metadata.topics().map((t) => t.name)).toEqual(["foo"]);
     const foo = metadata.topicByName("foo")!;
