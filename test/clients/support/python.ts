@@ -15,6 +15,41 @@ export interface PythonClient {
   consume(bootstrap: string, topic: string, partitions: number): Promise<ReceivedMessage[]>;
 }
 
+/** One JSON value per non-empty line of a driver's stdout. */
+export function jsonLines<T>(stdout: string): T[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** What a group driver's `consume` reports: the messages it read, and the offsets it committed. */
+export interface GroupRun {
+  messages: ReceivedMessage[];
+  /** partition → committed offset, as OffsetFetch returned it after the commit; empty when not committed. */
+  committed: Map<number, number>;
+}
+
+type GroupLine = ({ type: "message" } & ReceivedMessage) | { type: "commit"; offsets: Record<string, number> };
+
+/**
+ * Runs a group driver's `consume`: one member of `group` reads `topic` from its committed offsets,
+ * commits after `commitAfter` messages (0: never) and stops after `stopAfter` (0: at the end).
+ */
+export async function consumeInGroup(
+  client: PythonClient,
+  args: { bootstrap: string; topic: string; group: string; partitions: number; commitAfter: number; stopAfter: number },
+): Promise<GroupRun> {
+  const { bootstrap, topic, group, partitions, commitAfter, stopAfter } = args;
+  const lines = jsonLines<GroupLine>(await client.run(["consume", bootstrap, topic, group, String(partitions), String(commitAfter), String(stopAfter)]));
+  const run: GroupRun = { messages: [], committed: new Map() };
+  for (const line of lines) {
+    if (line.type === "commit") run.committed = new Map(Object.entries(line.offsets).map(([p, o]) => [Number(p), o]));
+    else run.messages.push({ partition: line.partition, offset: line.offset, key: line.key, value: line.value, headers: line.headers });
+  }
+  return run;
+}
+
 export function pythonClient(script: string): PythonClient {
   const path = fileURLToPath(new URL(`../python/${script}`, import.meta.url));
   // Unbuffered, and no user site-packages shadowing the Debian modules.
@@ -30,11 +65,7 @@ export function pythonClient(script: string): PythonClient {
       await run(["produce", bootstrap, topic, compression], messages.map((m) => `${JSON.stringify(m)}\n`).join(""));
     },
     async consume(bootstrap, topic, partitions) {
-      const stdout = await run(["consume", bootstrap, topic, String(partitions)]);
-      return stdout
-        .split("\n")
-        .filter((line) => line !== "")
-        .map((line) => JSON.parse(line) as ReceivedMessage);
+      return jsonLines<ReceivedMessage>(await run(["consume", bootstrap, topic, String(partitions)]));
     },
   };
 }
