@@ -12,13 +12,7 @@ import time
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-
-DEADLINE_S = 20
-
-
-def fail(message):
-    sys.stderr.write(message + "\n")
-    sys.exit(1)
+from driver import DEADLINE_S, emit, fail, message
 
 
 def on_error(err):
@@ -77,7 +71,6 @@ def consume(bootstrap, topic, partitions):
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(int(partitions))])
     at_end = set()
     deadline = time.monotonic() + DEADLINE_S
-    out = sys.stdout
     while len(at_end) < int(partitions):
         if time.monotonic() > deadline:
             fail(f"timed out; partitions at their end: {sorted(at_end)}")
@@ -90,13 +83,7 @@ def consume(bootstrap, topic, partitions):
                 continue
             fail(f"consume error: {msg.error()}")
         at_end.discard(msg.partition())
-        out.write(json.dumps({
-            "partition": msg.partition(),
-            "offset": msg.offset(),
-            "key": None if msg.key() is None else msg.key().decode(),
-            "value": None if msg.value() is None else msg.value().decode(),
-            "headers": [[k, None if v is None else v.decode()] for k, v in (msg.headers() or [])],
-        }) + "\n")
+        emit(message(msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers() or []))
     consumer.close()
 
 

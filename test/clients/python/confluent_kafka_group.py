@@ -12,27 +12,16 @@
                                               {type: "commit", offsets: {partition: committed offset}}
 Every step is bounded by DEADLINE_S; any failure exits non-zero with the reason on stderr.
 """
-import json
 import sys
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-
-DEADLINE_S = 20
-
-
-def fail(message):
-    sys.stderr.write(message + "\n")
-    sys.exit(1)
+from driver import DEADLINE_S, emit, fail, message
 
 
 def on_error(err):
     if err.fatal():
         fail(f"fatal client error: {err}")
-
-
-def emit(record):
-    sys.stdout.write(json.dumps(record) + "\n")
 
 
 def consumer(bootstrap, group, **extra):
@@ -103,14 +92,7 @@ def consume(bootstrap, topic, group, partitions, commit_after, stop_after):
             fail(f"consume error: {msg.error()}")
         at_end.discard(msg.partition())
         count += 1
-        emit({
-            "type": "message",
-            "partition": msg.partition(),
-            "offset": msg.offset(),
-            "key": None if msg.key() is None else msg.key().decode(),
-            "value": None if msg.value() is None else msg.value().decode(),
-            "headers": [[k, None if v is None else v.decode()] for k, v in (msg.headers() or [])],
-        })
+        emit(message(msg.partition(), msg.offset(), msg.key(), msg.value(), msg.headers() or [], type="message"))
         if count == commit_after:
             c.commit(asynchronous=False)
             tps = [TopicPartition(topic, p) for p in range(int(partitions))]

@@ -14,14 +14,7 @@ import time
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.codec import has_gzip, has_lz4, has_snappy, has_zstd
-
-DEADLINE_S = 20
-TIMEOUT_MS = DEADLINE_S * 1000
-
-
-def fail(message):
-    sys.stderr.write(message + "\n")
-    sys.exit(1)
+from driver import DEADLINE_S, TIMEOUT_MS, emit, fail, message
 
 
 def codecs():
@@ -60,19 +53,12 @@ def consume(bootstrap, topic, partitions):
     consumer.seek_to_beginning(*tps)
     end = consumer.end_offsets(tps)
     deadline = time.monotonic() + DEADLINE_S
-    out = sys.stdout
     while any(consumer.position(tp) < end[tp] for tp in tps):
         if time.monotonic() > deadline:
             fail(f"timed out at positions {[consumer.position(tp) for tp in tps]}, ends {[end[tp] for tp in tps]}")
         for tp, records in consumer.poll(timeout_ms=500).items():
             for r in records:
-                out.write(json.dumps({
-                    "partition": r.partition,
-                    "offset": r.offset,
-                    "key": None if r.key is None else r.key.decode(),
-                    "value": None if r.value is None else r.value.decode(),
-                    "headers": [[k, None if v is None else v.decode()] for k, v in r.headers],
-                }) + "\n")
+                emit(message(r.partition, r.offset, r.key, r.value, r.headers))
     consumer.close()
 
 

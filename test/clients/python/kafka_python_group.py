@@ -9,23 +9,11 @@
                                               {type: "commit", offsets: {partition: committed offset}}
 Every step is bounded by DEADLINE_S; any failure exits non-zero with the reason on stderr.
 """
-import json
 import sys
 import time
 
 from kafka import KafkaConsumer, TopicPartition
-
-DEADLINE_S = 20
-TIMEOUT_MS = DEADLINE_S * 1000
-
-
-def fail(message):
-    sys.stderr.write(message + "\n")
-    sys.exit(1)
-
-
-def emit(record):
-    sys.stdout.write(json.dumps(record) + "\n")
+from driver import DEADLINE_S, TIMEOUT_MS, emit, fail, message
 
 
 def consume(bootstrap, topic, group, partitions, commit_after, stop_after):
@@ -52,14 +40,7 @@ def consume(bootstrap, topic, group, partitions, commit_after, stop_after):
         for records in consumer.poll(timeout_ms=500, max_records=max(1, limit)).values():
             for r in records:
                 count += 1
-                emit({
-                    "type": "message",
-                    "partition": r.partition,
-                    "offset": r.offset,
-                    "key": None if r.key is None else r.key.decode(),
-                    "value": None if r.value is None else r.value.decode(),
-                    "headers": [[k, None if v is None else v.decode()] for k, v in r.headers],
-                })
+                emit(message(r.partition, r.offset, r.key, r.value, r.headers, type="message"))
         if count == commit_after and commit_after > 0:
             consumer.commit()
             committed = {tp.partition: consumer.committed(tp) for tp in tps}
