@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly localAddress: { host: string; port: number };
   /** A stable id of the client connection, e.g. for group member ids. */
   readonly clientHost: string;
+  /** Aborted when the connection closes: a request that waits (a long-polling Fetch) stops waiting. */
+  readonly signal: AbortSignal;
 }
 
 export interface ApiHandler<Req = unknown, Res = unknown> {

@@ -28,7 +28,7 @@ export const fetch = defineApi(
     let response = read(ctx, req, logs);
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     while (response.bytes < req.minBytes && Date.now() < deadline && logs.size > 0) {
-      const appended = await waitForAppend([...logs.values()], deadline - Date.now());
+      const appended = await waitForAppend([...logs.values()], deadline - Date.now(), ctx.signal);
       if (!appended) break;
       response = read(ctx, req, logs);
     }

@@ -17,6 +17,7 @@ export class Connection {
   private readonly framer: Framer;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly aborted = new AbortController();
 
   constructor(
     private readonly socket: Socket,
@@ -26,7 +27,7 @@ export class Connection {
     socket.setNoDelay(true);
     socket.on("data", (chunk) => this.onData(chunk));
     socket.on("error", () => this.close());
-    socket.on("close", () => (this.closed = true));
+    socket.on("close", () => this.close());
   }
 
   private onData(chunk: Uint8Array): void {
@@ -77,6 +78,7 @@ export class Connection {
       apiVersion,
       localAddress: { host: "address" in address ? address.address : "127.0.0.1", port: "port" in address ? address.port : 0 },
       clientHost: this.socket.remoteAddress ?? "",
+      signal: this.aborted.signal,
     };
     const response = await handler.handle(ctx, request);
     if (response === null) return null;
@@ -91,6 +93,7 @@ export class Connection {
 
   close(): void {
     this.closed = true;
+    this.aborted.abort();
     this.socket.destroy();
   }
 }

@@ -172,4 +172,34 @@ describe("produce and fetch over the wire", () => {
     expect(running.broker.partitionLog("fire-and-forget", 0)!.logEndOffset).toBe(1n);
     client.close();
   });
+
+  it("stops a long-polling Fetch as soon as its client disconnects", async () => {
+    const client = await RawClient.connect(running.port);
+    await createTopic(client, "long-poll");
+    const meta = await client.request(Metadata.request, Metadata.response, 12, { topics: [{ name: "long-poll", topicId: "00000000-0000-0000-0000-000000000000" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const log = running.broker.partitionLog("long-poll", 0)!;
+    // Observe the waiting Fetch through the log's append subscription: when it subscribes, and when it lets go.
+    let released!: () => void;
+    const letGo = new Promise<void>((resolve) => (released = resolve));
+    const waiting = new Promise<void>((resolve) => {
+      const subscribe = log.onAppend.bind(log);
+      log.onAppend = (listener) => {
+        resolve();
+        const unsubscribe = subscribe(listener);
+        return () => {
+          unsubscribe();
+          released();
+        };
+      };
+    });
+    client.write(client.frame(Fetch.request, 16, {
+      maxWaitMs: 60_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topicId: meta.topics[0].topicId!, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [], rackId: "",
+    }));
+    await waiting;
+    client.close();
+    // Resolves long before the 60 s max_wait_ms; the test's own timeout (20 s) bounds it.
+    await letGo;
+  });
 });
