@@ -29,6 +29,8 @@ export const BatchField = {
 export const MAGIC = 2;
 /** attributes bits 0..2: none, gzip, snappy, lz4, zstd; 5..7 are not defined. */
 export const COMPRESSION_MASK = 0x07;
+/** attributes bit 5: a control batch (transaction markers, Raft control records), not data. */
+export const CONTROL_BATCH = 0x20;
 export const MAX_COMPRESSION = 4;
 
 /** The 61 header bytes of a batch: every field of a decoded batch but its records, plus their count. */

@@ -4,7 +4,7 @@
  * consulted on every such append. Batches with producer id -1 go straight
  * to the log.
  */
-import { readBatchHeader } from "../codec/batch-header.ts";
+import { CONTROL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
 import { batchSpans } from "../storage/record-batches.ts";
 import type { LogAppendInfo, UnifiedLog } from "../storage/unified-log.ts";
 import type { ProducerIdManager } from "./producer-id-manager.ts";
@@ -15,9 +15,6 @@ export interface AppendRefusal {
   errorCode: number;
   errorMessage: string;
 }
-
-/** Control batches (transaction markers) carry no producer sequence. */
-const CONTROL_BATCH_FLAG = 0x20;
 
 export class ProducerStates {
   private readonly states = new WeakMap<UnifiedLog, ProducerStateManager>();
@@ -55,7 +52,8 @@ export class ProducerStates {
       // bounded chunk at a time, once per partition.
       for (const bytes of log.batches()) {
         const header = readBatchHeader(bytes);
-        if ((header.attributes & CONTROL_BATCH_FLAG) === 0) state.load(header, header.baseOffset);
+        // Control batches (transaction markers) carry no producer sequence.
+        if ((header.attributes & CONTROL_BATCH) === 0) state.load(header, header.baseOffset);
       }
       this.states.set(log, state);
     }

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMPRESSION_MASK, readBatchHeader } from "../codec/batch-header.ts";
+import { COMPRESSION_MASK, CONTROL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import { parseProperties } from "../config.ts";
 import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
@@ -39,8 +39,6 @@ export const CLUSTER_METADATA_TOPIC_ID = "00000000-0000-0000-0000-000000000001";
 /** Kafka's DirectoryId.UNASSIGNED, recorded when meta.properties names no directory.id. */
 export const UNASSIGNED_DIRECTORY_ID = "00000000-0000-0000-0000-000000000000";
 
-const CONTROL_BATCH = 0x20;
-/** How much of the metadata log one read brings in during replay. */
 /** The epoch a lone KRaft controller elects itself with; used until the log shows another. */
 const FIRST_CONTROLLER_EPOCH = 1;
 /** partitionChange leader value meaning "the leader did not change". */
