@@ -67,7 +67,7 @@ export class Broker {
   /** What Metadata tells clients to connect to: advertised.listeners, else listeners, else the address they used. */
   advertisedAddress(local: { host: string; port: number }): { host: string; port: number } {
     const configured = this.config.advertisedHost ?? (isWildcard(this.config.host) ? undefined : this.config.host);
-    return { host: configured ?? unmapIpv4(local.host), port: this.config.advertisedPort ?? local.port };
+    return { host: configured ?? local.host, port: this.config.advertisedPort ?? local.port };
   }
 
   async close(): Promise<void> {
@@ -80,9 +80,4 @@ export class Broker {
 
 function isWildcard(host: string): boolean {
   return host === "" || host === "0.0.0.0" || host === "::";
-}
-
-/** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) is advertised as "127.0.0.1". */
-function unmapIpv4(host: string): string {
-  return host.startsWith("::ffff:") ? host.slice(7) : host;
 }

@@ -10,7 +10,7 @@ export interface RequestContext {
   readonly apiVersion: number;
   /** The address this connection reached (what Metadata advertises when nothing else is configured). */
   readonly localAddress: { host: string; port: number };
-  /** A stable id of the client connection, e.g. for group member ids. */
+  /** The client's IP address (IPv4-mapped addresses unmapped), e.g. for DescribeGroups. */
   readonly clientHost: string;
   /** Aborted when the connection closes: a request that waits (a long-polling Fetch) stops waiting. */
   readonly signal: AbortSignal;

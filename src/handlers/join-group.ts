@@ -35,6 +35,5 @@ export const joinGroup = defineApi(
 
 /** The client's address as Kafka shows it in DescribeGroups: "/127.0.0.1". */
 function clientHostOf(ctx: RequestContext): string {
-  const host = ctx.clientHost.startsWith("::ffff:") ? ctx.clientHost.slice(7) : ctx.clientHost;
-  return `/${host}`;
+  return `/${ctx.clientHost}`;
 }

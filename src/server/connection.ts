@@ -76,8 +76,8 @@ export class Connection {
       broker: this.broker,
       header,
       apiVersion,
-      localAddress: { host: "address" in address ? address.address : "127.0.0.1", port: "port" in address ? address.port : 0 },
-      clientHost: this.socket.remoteAddress ?? "",
+      localAddress: { host: unmapIpv4("address" in address ? address.address : "127.0.0.1"), port: "port" in address ? address.port : 0 },
+      clientHost: unmapIpv4(this.socket.remoteAddress ?? ""),
       signal: this.aborted.signal,
     };
     const response = await handler.handle(ctx, request);
@@ -114,4 +114,9 @@ function unsupportedApiVersions(correlationId: number, handler: ApiHandler): Uin
     errorCode: ErrorCode.UNSUPPORTED_VERSION,
     apiKeys: [{ apiKey: handler.apiKey, minVersion: handler.minVersion, maxVersion: handler.maxVersion }],
   }, false);
+}
+
+/** "::ffff:127.0.0.1" (IPv4 on a dual-stack socket) is the IPv4 address, as clients know it. */
+function unmapIpv4(host: string): string {
+  return host.startsWith("::ffff:") ? host.slice(7) : host;
 }
