@@ -12,7 +12,7 @@
  *   header (16 bytes): i32 keyPtr, i32 keyLength, i32 valuePtr, i32 valueLength
  */
 import { BATCH_HEADER_SIZE, writeBatchHeader } from "./batch-header.ts";
-import { BATCH_ERRORS, checkVarintRoom, decodedBatch, readUtf8, rejectCompressed } from "./shared.ts";
+import { BATCH_ERRORS, checkVarintRoom, decodedBatch, readUtf8, rejectCompressed } from "./common.ts";
 import {
   type BatchesVerdict, type Codec, type DecodedRecordBatch, type Record, type RecordBatch, RecordBatchError,
   type RecordHeader,

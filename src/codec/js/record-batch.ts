@@ -5,7 +5,7 @@
 import {
   BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchField, COMPRESSION_MASK, MAGIC, MAX_COMPRESSION, writeBatchHeader,
 } from "../batch-header.ts";
-import { decodedBatch, readUtf8, rejectCompressed, utf8Length, writeUtf8 } from "../shared.ts";
+import { decodedBatch, readUtf8, rejectCompressed, utf8Length, writeUtf8 } from "../common.ts";
 import {
   type BatchErrorCode, type BatchesVerdict, type DecodedRecordBatch, type Record, type RecordBatch, RecordBatchError,
   type RecordHeader,

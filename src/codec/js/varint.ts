@@ -3,7 +3,7 @@
  * varint (int32) takes at most 5 bytes and a varlong (int64) at most 10, the last allowed byte must
  * end the number, and bits beyond the type's width are dropped, as Kafka's ByteUtils does.
  */
-import { checkVarintRoom } from "../shared.ts";
+import { checkVarintRoom } from "../common.ts";
 
 export const FAULT_NONE = 0;
 /** The number ran into the limit before its last byte. */
