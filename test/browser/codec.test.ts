@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { VectorOutcome } from "./codec-vectors.js";
+import { CHROMIUM, describeWith } from "../support/system-clients.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const root = new URL("../../", import.meta.url);
@@ -47,13 +47,11 @@ function serve(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-describe("codec in Chromium", () => {
+describeWith(["chromium"], "codec in Chromium", () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
 
   beforeAll(async () => {
-    // CI installs Chromium; a missing browser is a broken environment, not a reason to skip.
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package`);
     for (const file of ["dist/codec.js", "dist/codec.wasm"]) {
       if (!existsSync(new URL(file, root))) throw new Error(`${file} is missing: run \`npm run build\` first`);
     }

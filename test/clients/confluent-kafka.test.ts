@@ -1,10 +1,11 @@
 // confluent-kafka for Python (librdkafka 2.0): AdminClient CreateTopics, 1,000 keyed messages per
 // compression codec, read back by partition assignment from the beginning (no consumer group).
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./support/broker.ts";
 import { assertDelivered, keyedMessages } from "./support/messages.ts";
 import { pythonClient } from "./support/python.ts";
 import { expectCompressedWith } from "./support/stored-batches.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const PARTITIONS = 3;
 const COUNT = 1000;
@@ -20,7 +21,7 @@ afterAll(async () => {
   await broker?.dispose();
 });
 
-describe("confluent-kafka (python)", () => {
+describeWith(["confluent-kafka"], "confluent-kafka (python)", () => {
   it.each(CODECS)("produces 1,000 keyed messages with compression.type=%s and reads them back by assignment", async (codec) => {
     const topic = `confluent-${codec}`;
     await client.createTopic(broker.bootstrap, topic, PARTITIONS);

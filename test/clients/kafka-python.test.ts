@@ -1,10 +1,11 @@
 // kafka-python: KafkaAdminClient CreateTopics, 1,000 keyed messages per compression codec this
 // install supports, read back by partition assignment from the beginning (no consumer group).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./support/broker.ts";
 import { assertDelivered, keyedMessages } from "./support/messages.ts";
 import { pythonClient } from "./support/python.ts";
 import { expectCompressedWith } from "./support/stored-batches.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const PARTITIONS = 3;
 const COUNT = 1000;
@@ -21,7 +22,7 @@ afterAll(async () => {
   await broker?.dispose();
 });
 
-describe("kafka-python", () => {
+describeWith(["kafka-python"], "kafka-python", () => {
   it("supports every compression codec with the installed Debian modules", async () => {
     expect(JSON.parse(await client.run(["codecs"]))).toEqual([...CODECS]);
   }, 30_000);

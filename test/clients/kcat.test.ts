@@ -1,10 +1,11 @@
 // kcat (librdkafka 2.0): keyed messages with headers in every compression codec, auto-created
 // 3-partition topics, `kcat -L` metadata, and a consume from the beginning to the end.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "./support/broker.ts";
 import { assertDelivered, keyedMessages, type ReceivedMessage, type SentMessage } from "./support/messages.ts";
 import { runOk } from "./support/process.ts";
 import { expectCompressedWith } from "./support/stored-batches.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const PARTITIONS = 3;
 const COUNT = 1000;
@@ -42,7 +43,7 @@ function parseConsumed(stdout: string): ReceivedMessage[] {
     });
 }
 
-describe("kcat", () => {
+describeWith(["kcat"], "kcat", () => {
   it.each(CODECS)("produces keyed messages with headers compressed with %s and consumes them back", async (codec) => {
     const topic = `kcat-${codec}`;
     // kcat sets the same headers (-H) on every message it produces.

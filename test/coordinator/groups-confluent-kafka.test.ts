@@ -1,11 +1,12 @@
 // Consumer groups with confluent-kafka for Python (librdkafka 2.0): three members share six
 // partitions and two take over when one closes; a synchronous commit carries the group across a
 // broker restart, resuming exactly after the committed offsets.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { keyedMessages } from "../clients/support/messages.ts";
 import { consumeInGroup, jsonLines, pythonClient } from "../clients/support/python.ts";
 import { assertResumed, committedOffsets, offsetsAfter } from "./groups-support.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const PARTITIONS = 6;
 const client = pythonClient("confluent_kafka_client.py");
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 type Assignments = { type: "assignments"; members: Record<string, number[]> };
 
-describe("confluent-kafka consumer group", () => {
+describeWith(["confluent-kafka"], "confluent-kafka consumer group", () => {
   it("shares six partitions among three members without overlap, and two take over when one closes", async () => {
     const topic = "confluent-shared";
     await client.createTopic(broker.bootstrap, topic, PARTITIONS);

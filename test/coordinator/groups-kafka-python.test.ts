@@ -1,11 +1,12 @@
 // Consumer groups with kafka-python 2.0 (JoinGroup v2, SyncGroup v1, OffsetCommit v2, OffsetFetch v1):
 // a synchronous commit() after some messages, then a new consumer in the group resumes exactly there.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type ApiLog, logApiVersions } from "../clients/support/api-log.ts";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { keyedMessages } from "../clients/support/messages.ts";
 import { consumeInGroup, pythonClient } from "../clients/support/python.ts";
 import { assertResumed, offsetsAfter } from "./groups-support.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const PARTITIONS = 6;
 const client = pythonClient("kafka_python_client.py");
@@ -22,7 +23,7 @@ afterAll(async () => {
   await broker?.dispose();
 });
 
-describe("kafka-python consumer group", () => {
+describeWith(["kafka-python"], "kafka-python consumer group", () => {
   it("resumes a new consumer from the offsets commit() stored, re-reading only the uncommitted tail", async () => {
     const topic = "kafka-python-resumed";
     const groupId = "kafka-python-resumers";

@@ -1,12 +1,13 @@
 // kcat's balanced consumer (-G, librdkafka 2.0 with auto commit every 100 ms): a bounded first run
 // commits what it printed as it exits, and a second run in the group resumes exactly after it.
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { offsetsByPartition } from "../clients/support/kafkajs.ts";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { keyedMessages, type ReceivedMessage, type SentMessage } from "../clients/support/messages.ts";
 import { runOk } from "../clients/support/process.ts";
 import { assertResumed, offsetsAfter } from "./groups-support.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const PARTITIONS = 6;
 const KCAT_TIMEOUT_MS = 30_000;
@@ -60,7 +61,7 @@ async function committed(groupId: string, topic: string): Promise<[number, strin
   }
 }
 
-describe("kcat -G consumer group", () => {
+describeWith(["kcat"], "kcat -G consumer group", () => {
   it("resumes a second run after the offsets the first one committed", async () => {
     const topic = "kcat-resumed";
     const groupId = "kcat-resumers";

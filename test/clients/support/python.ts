@@ -1,10 +1,9 @@
-// Runs a driver script in test/clients/python/ with Debian's interpreter, where python3-confluent-kafka
-// and python3-kafka live (a python3 earlier on PATH, e.g. pyenv's, does not have them).
+// Runs a driver script in test/clients/python/ with Debian's interpreter (see system-clients.ts).
 import { fileURLToPath } from "node:url";
 import type { ReceivedMessage, SentMessage } from "./messages.ts";
 import { runOk } from "./process.ts";
+import { PYTHON } from "../../support/system-clients.ts";
 
-const PYTHON = "/usr/bin/python3";
 /** Above the scripts' own 20 s deadline, so they report what went wrong before being killed. */
 const TIMEOUT_MS = 40_000;
 
