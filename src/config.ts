@@ -10,6 +10,10 @@ export interface BrokerConfig {
   advertisedPort?: number;
   logDirs: string[];
   socketRequestMaxBytes: number;
+  /** message.max.bytes: the largest record batch Produce accepts (topics override it with max.message.bytes). */
+  messageMaxBytes: number;
+  /** fetch.max.bytes: the most record bytes one Fetch response carries, whatever the request asks for. */
+  fetchMaxBytes: number;
   autoCreateTopicsEnable: boolean;
   numPartitions: number;
   logSegmentBytes: number;
@@ -88,6 +92,8 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     advertisedPort: advertised?.port,
     logDirs,
     socketRequestMaxBytes: intProp(props, "socket.request.max.bytes", 104857600),
+    messageMaxBytes: intProp(props, "message.max.bytes", 1048588),
+    fetchMaxBytes: intProp(props, "fetch.max.bytes", 57671680),
     autoCreateTopicsEnable: (props.get("auto.create.topics.enable") ?? "true") === "true",
     numPartitions: intProp(props, "num.partitions", 1),
     logSegmentBytes: intProp(props, "log.segment.bytes", 1073741824),

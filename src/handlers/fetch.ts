@@ -57,8 +57,13 @@ function topicName(ctx: RequestContext, name: string | undefined, topicId: strin
   return name;
 }
 
+/**
+ * One budget for the whole response: the request's max_bytes capped by the broker's
+ * fetch.max.bytes, drawn down by every partition in order, so a partition named twice reads
+ * against what is left, not afresh.
+ */
 function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, UnifiedLog>) {
-  let budget = req.maxBytes ?? 0x7fffffff;
+  let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes);
   let bytes = 0;
   const topics: FetchableTopicResponse[] = req.topics.map((t, ti) => {
     const known = topicName(ctx, t.topic, t.topicId) !== undefined;

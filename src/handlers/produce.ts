@@ -7,6 +7,7 @@ import {
   encodeProduceResponse,
 } from "../protocol/generated/produce-response.ts";
 import type { BatchErrorCode } from "../codec/types.ts";
+import { batchSpans } from "../storage/record-batches.ts";
 
 /**
  * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
@@ -38,6 +39,8 @@ function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduce
   if (!log) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const records = p.records;
   if (!records || records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, "no record batch");
+  const tooLarge = largestBatch(records) > ctx.broker.config.messageMaxBytes;
+  if (tooLarge) return failed(p.index, ErrorCode.MESSAGE_TOO_LARGE, `a record batch is larger than message.max.bytes (${ctx.broker.config.messageMaxBytes})`);
   const verdict = ctx.broker.codec.validateRecordBatches(records);
   if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
   const appended = ctx.broker.producerStates.appendAsLeader(log, records);
@@ -52,6 +55,13 @@ function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduce
     recordErrors: [],
     errorMessage: null,
   };
+}
+
+/** The size of the largest whole batch (validation reports anything that is not whole). */
+function largestBatch(records: Uint8Array): number {
+  let largest = 0;
+  for (const { size } of batchSpans(records)) largest = Math.max(largest, size);
+  return largest;
 }
 
 function errorCodeFor(error: BatchErrorCode): number {

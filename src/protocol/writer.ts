@@ -1,10 +1,21 @@
-/** A growable big-endian buffer for encoding Kafka messages. */
+/**
+ * A growable big-endian buffer for encoding Kafka messages. Byte strings of at least
+ * REFERENCED_BYTES (stored record batches) are referenced rather than copied, so a response
+ * can be written as a list of buffers; such bytes must not change until the output is used.
+ */
 
 const textEncoder = new TextEncoder();
+
+/** Below this, copying is cheaper than another buffer in the list. */
+export const REFERENCED_BYTES = 64 * 1024;
 
 export class Writer {
   private buf: Uint8Array;
   private view: DataView;
+  /** Finished pieces before `buf`: filled parts of earlier buffers and referenced byte strings. */
+  private readonly parts: Uint8Array[] = [];
+  /** Where `buf` starts in the output. */
+  private bufStart = 0;
   pos = 0;
 
   constructor(initialCapacity = 256) {
@@ -12,22 +23,29 @@ export class Writer {
     this.view = new DataView(this.buf.buffer);
   }
 
-  /** Reserves `n` bytes and returns their offset; call it before touching `buf`/`view`, which it may replace. */
+  /** Reserves `n` bytes and returns their offset in `buf`; call it before touching `buf`/`view`, which it may replace. */
   private ensure(n: number): number {
-    const at = this.pos;
+    const at = this.pos - this.bufStart;
     if (at + n > this.buf.length) {
       const grown = new Uint8Array(Math.max(this.buf.length * 2, at + n));
       grown.set(this.buf.subarray(0, at));
       this.buf = grown;
       this.view = new DataView(grown.buffer);
     }
-    this.pos = at + n;
+    this.pos += n;
     return at;
   }
 
-  /** The bytes written so far (a view; copy it if the writer is reused). */
+  /** The bytes written so far in one buffer (a view when nothing was referenced; copy it if the writer is reused). */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    const tail = this.buf.subarray(0, this.pos - this.bufStart);
+    return this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+  }
+
+  /** The bytes written so far as a list of buffers, nothing copied: what a socket writes with writev. */
+  finishParts(): Uint8Array[] {
+    const tail = this.buf.subarray(0, this.pos - this.bufStart);
+    return tail.length === 0 ? [...this.parts] : [...this.parts, tail];
   }
 
   int8(v: number): this {
@@ -75,7 +93,13 @@ export class Writer {
   }
   /** Overwrites an i32 written earlier (e.g. a size prefix). */
   int32At(at: number, v: number): void {
-    this.view.setInt32(at, v);
+    if (at >= this.bufStart) return this.view.setInt32(at - this.bufStart, v);
+    let start = 0;
+    for (const part of this.parts) {
+      // An i32 is written into one buffer, so it never straddles two parts.
+      if (at < start + part.length) return new DataView(part.buffer, part.byteOffset).setInt32(at - start, v);
+      start += part.length;
+    }
   }
 
   uuid(v: string): this {
@@ -105,6 +129,17 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): this {
+    if (bytes.length >= REFERENCED_BYTES) {
+      const filled = this.pos - this.bufStart;
+      if (filled > 0) this.parts.push(this.buf.subarray(0, filled));
+      this.parts.push(bytes);
+      this.pos += bytes.length;
+      this.bufStart = this.pos;
+      // The rest of the current buffer carries on after the referenced bytes.
+      this.buf = this.buf.subarray(filled);
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+      return this;
+    }
     const at = this.ensure(bytes.length);
     this.buf.set(bytes, at);
     return this;

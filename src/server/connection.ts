@@ -1,6 +1,11 @@
 /**
  * One client connection: frames in, responses out, strictly in request order. Requests are
  * handled one at a time, as Kafka does (a pipelined request waits for the one before it).
+ *
+ * Memory is bounded whatever the client does, as Kafka mutes a channel: the socket stops being
+ * read while the bytes of requests read but not handled plus responses not yet taken by the
+ * kernel exceed MAX_BUFFERED_BYTES, and the next request is handled only once the unsent
+ * responses fit under it again. A client that never reads holds at most one response.
  */
 import type { Socket } from "node:net";
 import { Framer, FrameSizeError } from "./framer.ts";
@@ -13,11 +18,19 @@ import { ApiKey } from "../protocol/generated/api-keys.ts";
 import type { ApiHandler, RequestContext } from "../handlers/api.ts";
 import type { Broker } from "../broker.ts";
 
+/** Unhandled request bytes plus unsent response bytes above which the connection is muted. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 export class Connection {
   private readonly framer: Framer;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly aborted = new AbortController();
+  /** Bytes of frames read and queued but not yet handled. */
+  private queuedBytes = 0;
+  private muted = false;
+  /** Resolves the request waiting for unsent responses to drain (or the connection to close). */
+  private drained: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -26,6 +39,7 @@ export class Connection {
     this.framer = new Framer(broker.config.socketRequestMaxBytes);
     socket.setNoDelay(true);
     socket.on("data", (chunk) => this.onData(chunk));
+    socket.on("drain", () => this.onDrain());
     socket.on("error", () => this.close());
     socket.on("close", () => this.close());
   }
@@ -39,22 +53,58 @@ export class Connection {
       this.broker.log.debug(`closing connection: ${err.message}`);
       return this.close();
     }
-    for (const frame of frames) this.queue = this.queue.then(() => this.process(frame));
+    for (const frame of frames) {
+      this.queuedBytes += frame.length;
+      this.queue = this.queue.then(() => this.process(frame));
+    }
+    this.updateMute();
   }
 
   private async process(frame: Uint8Array): Promise<void> {
+    await this.unsentFits();
+    this.queuedBytes -= frame.length;
     if (this.closed) return;
     try {
       const response = await this.handle(frame);
-      if (response && !this.closed) this.socket.write(response);
+      if (response && !this.closed) this.send(response);
     } catch (err) {
       this.broker.log.error(`request failed, closing connection: ${(err as Error).stack ?? err}`);
       this.close();
     }
+    this.updateMute();
   }
 
-  /** Returns the response bytes, null for no response; closes the connection on a malformed request. */
-  private async handle(frame: Uint8Array): Promise<Uint8Array | null> {
+  /** Hands a response's buffers to the socket in one writev, none of them copied. */
+  private send(parts: Uint8Array[]): void {
+    this.socket.cork();
+    for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
+  }
+
+  /** Resolves when the unsent responses fit under the bound again, or the connection closed. */
+  private unsentFits(): Promise<void> | undefined {
+    if (this.closed || this.socket.writableLength <= MAX_BUFFERED_BYTES) return undefined;
+    return new Promise((resolve) => (this.drained = resolve));
+  }
+
+  private onDrain(): void {
+    const drained = this.drained;
+    this.drained = undefined;
+    drained?.();
+    this.updateMute();
+  }
+
+  /** Stops reading the socket while too much is buffered for it; reads again once that is handled or sent. */
+  private updateMute(): void {
+    if (this.closed) return;
+    const over = this.queuedBytes + this.socket.writableLength > MAX_BUFFERED_BYTES;
+    if (over && !this.muted) this.socket.pause();
+    else if (!over && this.muted) this.socket.resume();
+    this.muted = over;
+  }
+
+  /** Returns the response as buffers, null for no response; closes the connection on a malformed request. */
+  private async handle(frame: Uint8Array): Promise<Uint8Array[] | null> {
     const r = new Reader(frame);
     const apiKey = r.int16();
     const apiVersion = r.int16();
@@ -95,10 +145,12 @@ export class Connection {
     this.closed = true;
     this.aborted.abort();
     this.socket.destroy();
+    this.onDrain();
   }
 }
 
-function encodeResponse(handler: ApiHandler, version: number, correlationId: number, response: unknown, flexible: boolean): Uint8Array {
+/** The response frame (size, header, body); stored batches in it are referenced, not copied. */
+function encodeResponse(handler: ApiHandler, version: number, correlationId: number, response: unknown, flexible: boolean): Uint8Array[] {
   const w = new Writer(512);
   w.int32(0);
   // ApiVersions responses always use header v0, so a client can parse them before it knows versions.
@@ -106,10 +158,10 @@ function encodeResponse(handler: ApiHandler, version: number, correlationId: num
   encodeResponseHeader(w, headerVersion, { correlationId });
   handler.encode(w, version, response);
   w.int32At(0, w.pos - 4);
-  return w.finish();
+  return w.finishParts();
 }
 
-function unsupportedApiVersions(correlationId: number, handler: ApiHandler): Uint8Array {
+function unsupportedApiVersions(correlationId: number, handler: ApiHandler): Uint8Array[] {
   return encodeResponse(handler, 0, correlationId, {
     errorCode: ErrorCode.UNSUPPORTED_VERSION,
     apiKeys: [{ apiKey: handler.apiKey, minVersion: handler.minVersion, maxVersion: handler.maxVersion }],

@@ -37,7 +37,7 @@ export interface StageContext {
  * Runs scripts/prepare.sh once per test file, so no stage pays for a build. flock serialises the files
  * running in parallel, and the kernel drops the lock if a run is killed.
  */
-function buildOnce(): Promise<void> {
+export function buildOnce(): Promise<void> {
   if (programOverride !== undefined) return Promise.resolve();
   const lock = join(tmpdir(), `kafka-stage-build-${createHash("sha1").update(repoRoot).digest("hex").slice(0, 12)}.lock`);
   return new Promise((resolve, reject) => {

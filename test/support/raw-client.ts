@@ -19,14 +19,17 @@ export interface ResponseCodec<R> {
 }
 
 export class RawClient {
-  private buffered = Buffer.alloc(0);
+  /** Received and not yet returned; joined once per frame, so large responses cost no repeated copies. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private waiters: (() => void)[] = [];
   private correlationId = 1;
   closed = false;
 
   private constructor(readonly socket: Socket) {
     socket.on("data", (d) => {
-      this.buffered = Buffer.concat([this.buffered, d]);
+      this.chunks.push(d);
+      this.buffered += d.length;
       this.wake();
     });
     socket.on("close", () => {
@@ -65,13 +68,13 @@ export class RawClient {
   async readFrame(timeoutMs = 5000): Promise<Uint8Array | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.buffered.length >= 4) {
-        const size = this.buffered.readInt32BE(0);
-        if (this.buffered.length >= 4 + size) {
-          const frame = this.buffered.subarray(4, 4 + size);
-          this.buffered = this.buffered.subarray(4 + size);
-          return frame;
-        }
+      const size = this.peekSize();
+      if (size !== undefined && this.buffered >= 4 + size) {
+        const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+        const rest = all.subarray(4 + size);
+        this.chunks = rest.length > 0 ? [rest] : [];
+        this.buffered = rest.length;
+        return all.subarray(4, 4 + size);
       }
       if (this.closed) return null;
       const left = deadline - Date.now();
@@ -84,6 +87,12 @@ export class RawClient {
         });
       });
     }
+  }
+
+  private peekSize(): number | undefined {
+    if (this.buffered < 4) return undefined;
+    if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].readInt32BE(0);
   }
 
   /** Sends a request and decodes its response; returns the correlation id seen too. */
