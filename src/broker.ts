@@ -4,9 +4,8 @@ import type { BrokerConfig } from "./config.ts";
 import type { Codec } from "./codec/types.ts";
 import type { Logger } from "./logger.ts";
 import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
-import type { ClusterMetadata, TopicMetadata } from "./storage/cluster-metadata.ts";
-import type { LogManager } from "./storage/log-manager.ts";
-import type { UnifiedLog } from "./storage/unified-log.ts";
+import { ClusterMetadata, type TopicMetadata } from "./storage/cluster-metadata.ts";
+import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
@@ -18,22 +17,31 @@ export class Broker {
   private readonly server = new TcpServer(this);
   /** Consumer groups and their committed offsets (read back from __consumer_offsets here). */
   readonly groupCoordinator: GroupCoordinator;
-  readonly producerIds: ProducerIdManager;
   /** Idempotent producers' sequences per partition, consulted by Produce. */
   readonly producerStates: ProducerStates;
+  readonly clusterId: string;
 
-  constructor(
+  private constructor(
     readonly config: BrokerConfig,
     readonly codec: Codec,
     readonly log: Logger,
+    /** Where everything lives; nothing above the broker knows which engine it is. */
+    readonly storage: StorageEngine,
     readonly metadata: ClusterMetadata,
-    readonly logs: LogManager,
-    readonly clusterId: string,
+    offsets: GroupMetadataManager,
+    readonly producerIds: ProducerIdManager,
   ) {
-    const offsets = new GroupMetadataManager(logs, codec, { numPartitions: config.offsetsTopicNumPartitions });
+    this.clusterId = storage.clusterId;
     this.groupCoordinator = new GroupCoordinator(config, offsets);
-    this.producerIds = new ProducerIdManager(config.logDirs[0]);
-    this.producerStates = new ProducerStates(this.producerIds);
+    this.producerStates = new ProducerStates(producerIds);
+  }
+
+  /** Reads the cluster metadata, committed offsets and producer ids back from `storage`. */
+  static async open(config: BrokerConfig, codec: Codec, log: Logger, storage: StorageEngine): Promise<Broker> {
+    const metadata = await ClusterMetadata.open(storage, codec, config.nodeId);
+    const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
+    const producerIds = await ProducerIdManager.open(storage.producerIds);
+    return new Broker(config, codec, log, storage, metadata, offsets, producerIds);
   }
 
   listen(): Promise<AddressInfo> {
@@ -41,27 +49,27 @@ export class Broker {
   }
 
   /** The log of a partition the cluster metadata knows, created on first use (the tester writes none for some). */
-  partitionLog(topic: string, partition: number): UnifiedLog | undefined {
+  async partitionLog(topic: string, partition: number): Promise<PartitionLog | undefined> {
     const t = this.metadata.topicByName(topic);
     if (!t || !t.partitions.has(partition)) return undefined;
-    return this.logs.getLog(topic, partition) ?? this.logs.createLog(topic, partition, t.topicId);
+    return (await this.storage.getLog(topic, partition)) ?? this.storage.createLog(topic, partition, t.topicId);
   }
 
-  /** Records the topic in the metadata log, then creates its partition directories. */
-  createTopic(name: string, numPartitions: number): TopicMetadata {
-    const topic = this.metadata.createTopic(name, numPartitions, 1);
-    for (const p of topic.partitions.keys()) this.logs.createLog(name, p, topic.topicId);
+  /** Records the topic in the metadata log, then creates its partition logs; rejects with TopicExistsError if the name is taken. */
+  async createTopic(name: string, numPartitions: number): Promise<TopicMetadata> {
+    const topic = await this.metadata.createTopic(name, numPartitions, 1);
+    for (const p of topic.partitions.keys()) await this.storage.createLog(name, p, topic.topicId);
     return topic;
   }
 
-  createPartitions(name: string, totalCount: number): void {
-    const topic = this.metadata.createPartitions(name, totalCount);
-    for (const p of topic.partitions.keys()) if (!this.logs.getLog(name, p)) this.logs.createLog(name, p, topic.topicId);
+  async createPartitions(name: string, totalCount: number): Promise<void> {
+    const topic = await this.metadata.createPartitions(name, totalCount);
+    for (const p of topic.partitions.keys()) await this.storage.createLog(name, p, topic.topicId);
   }
 
-  deleteTopic(name: string): void {
-    this.metadata.deleteTopic(name);
-    this.logs.deleteLogs(name);
+  async deleteTopic(name: string): Promise<void> {
+    await this.metadata.deleteTopic(name);
+    await this.storage.deleteLogs(name);
   }
 
   /** What Metadata tells clients to connect to: advertised.listeners, else listeners, else the address they used. */
@@ -73,8 +81,7 @@ export class Broker {
   async close(): Promise<void> {
     this.groupCoordinator.close();
     await this.server.close();
-    this.logs.close();
-    this.metadata.close();
+    await this.storage.close();
   }
 }
 

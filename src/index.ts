@@ -5,16 +5,12 @@
  *   // ... connect any Kafka client to `localhost:${broker.port}` ...
  *   await broker.close();
  */
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { type BrokerConfig, configFromProperties, loadConfig, parseProperties } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadCodec } from "./codec/index.ts";
 import type { Codec } from "./codec/types.ts";
 import { Broker } from "./broker.ts";
-import { ClusterMetadata } from "./storage/cluster-metadata.ts";
-import { LogManager } from "./storage/log-manager.ts";
+import { FilesEngine } from "./storage/files-engine.ts";
 
 export type { BrokerConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -41,16 +37,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const config: BrokerConfig = { ...base, ...overrides };
   const log = logger ?? createLogger(config.verbose);
   const codec = await loadCodecOrFallback(config.codec, log);
-  for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
-  const clusterId = readOrCreateClusterId(config);
-  const metadata = ClusterMetadata.open(config.logDirs[0], codec, config.nodeId);
-  const logs = LogManager.open(config.logDirs, {
+  const storage = FilesEngine.open({
+    logDirs: config.logDirs,
+    nodeId: config.nodeId,
     codec,
     segmentBytes: config.logSegmentBytes,
     flushIntervalMessages: config.logFlushIntervalMessages,
     flushIntervalMs: config.logFlushIntervalMs,
   });
-  const broker = new Broker(config, codec, log, metadata, logs, clusterId);
+  const broker = await Broker.open(config, codec, log, storage);
   const address = await broker.listen();
   return { host: address.address, port: address.port, broker, close: () => broker.close() };
 }
@@ -64,16 +59,4 @@ async function loadCodecOrFallback(kind: "wasm" | "js", log: Logger): Promise<Co
     log.error(`WASM codec unavailable (${(err as Error).message}); using the JS codec`);
     return loadCodec("js");
   }
-}
-
-/** cluster.id from meta.properties (written by `kafka-storage format` or the tester); created if absent. */
-function readOrCreateClusterId(config: BrokerConfig): string {
-  const path = join(config.logDirs[0], "meta.properties");
-  if (existsSync(path)) {
-    const id = parseProperties(readFileSync(path, "utf8")).get("cluster.id");
-    if (id) return id;
-  }
-  const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
-  writeFileSync(path, `#\ncluster.id=${id}\nnode.id=${config.nodeId}\nversion=1\n`);
-  return id;
 }

@@ -592,7 +592,7 @@ export class GroupCoordinator {
    * generation; a commit with generation -1 and no member id (a client that assigns partitions
    * itself) is accepted while the group has no members, as Kafka does.
    */
-  commitOffsets(p: OffsetCommitParams): number {
+  async commitOffsets(p: OffsetCommitParams): Promise<number> {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
     if (p.groupId === "") return ErrorCode.INVALID_GROUP_ID;
     let group = this.groups.get(p.groupId);
@@ -610,7 +610,7 @@ export class GroupCoordinator {
     if (group.is("CompletingRebalance")) return ErrorCode.REBALANCE_IN_PROGRESS;
     const member = group.members.get(p.memberId);
     if (member) this.scheduleSessionExpiry(group, member);
-    this.offsets.storeOffsets(p.groupId, p.offsets);
+    await this.offsets.storeOffsets(p.groupId, p.offsets);
     return ErrorCode.NONE;
   }
 

@@ -12,9 +12,8 @@ import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { decodeOffsetCommitKey, encodeOffsetCommitKey } from "../protocol/generated/coordinator/offset-commit-key.ts";
 import { decodeOffsetCommitValue, encodeOffsetCommitValue } from "../protocol/generated/coordinator/offset-commit-value.ts";
-import type { LogManager } from "../storage/log-manager.ts";
+import type { PartitionLog, StorageEngine } from "../storage/engine.ts";
 import { brokerBatch } from "../storage/record-batches.ts";
-import type { UnifiedLog } from "../storage/unified-log.ts";
 
 export const GROUP_METADATA_TOPIC_NAME = "__consumer_offsets";
 
@@ -51,14 +50,23 @@ export class GroupMetadataManager {
   private readonly offsets = new Map<string, Map<PartitionKey, TopicPartitionOffset>>();
 
   constructor(
-    private readonly logs: Pick<LogManager, "getLog" | "createLog">,
+    private readonly logs: Pick<StorageEngine, "getLog" | "createLog">,
     private readonly codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">,
     private readonly config: OffsetsTopicConfig,
-  ) {
+  ) {}
+
+  /** Reads every partition of `__consumer_offsets` back. */
+  static async load(
+    logs: Pick<StorageEngine, "getLog" | "createLog">,
+    codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">,
+    config: OffsetsTopicConfig,
+  ): Promise<GroupMetadataManager> {
+    const manager = new GroupMetadataManager(logs, codec, config);
     for (let p = 0; p < config.numPartitions; p++) {
-      const log = logs.getLog(GROUP_METADATA_TOPIC_NAME, p);
-      if (log) this.load(log);
+      const log = await logs.getLog(GROUP_METADATA_TOPIC_NAME, p);
+      if (log) await manager.load(log);
     }
+    return manager;
   }
 
   /** Kafka's partitionFor: abs(groupId.hashCode()) % partitions, with Java's String.hashCode. */
@@ -76,14 +84,15 @@ export class GroupMetadataManager {
     return this.offsets.has(groupId);
   }
 
-  /** Appends the commits as one batch (written before this returns), then makes them visible. */
-  storeOffsets(groupId: string, commits: TopicPartitionOffset[]): void {
+  /** Appends the commits as one batch (written before this resolves), then makes them visible. */
+  async storeOffsets(groupId: string, commits: TopicPartitionOffset[]): Promise<void> {
     if (commits.length === 0) return;
     const batch = brokerBatch(
       this.codec,
       commits.map((c) => ({ key: offsetCommitKey(groupId, c.topic, c.partition), value: offsetCommitValue(c) })),
     );
-    this.offsetsLog(this.partitionFor(groupId)).appendAsLeader(batch);
+    const log = await this.offsetsLog(this.partitionFor(groupId));
+    await log.appendAsLeader(batch);
     for (const c of commits) this.put(groupId, c);
   }
 
@@ -106,8 +115,8 @@ export class GroupMetadataManager {
     return result;
   }
 
-  private offsetsLog(partition: number): UnifiedLog {
-    return this.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition) ?? this.logs.createLog(GROUP_METADATA_TOPIC_NAME, partition, randomUUID());
+  private async offsetsLog(partition: number): Promise<PartitionLog> {
+    return (await this.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition)) ?? this.logs.createLog(GROUP_METADATA_TOPIC_NAME, partition, randomUUID());
   }
 
   private put(groupId: string, c: TopicPartitionOffset): void {
@@ -124,8 +133,8 @@ export class GroupMetadataManager {
   }
 
   /** Replays the log: the last record of each key wins, a tombstone (null value) removes it. */
-  private load(log: UnifiedLog): void {
-    for (const bytes of log.batches()) {
+  private async load(log: PartitionLog): Promise<void> {
+    for await (const bytes of log.batches()) {
       for (const record of this.codec.decodeRecordBatch(bytes).records) {
         if (!record.key) continue;
         const r = new Reader(record.key);

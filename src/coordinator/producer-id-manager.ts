@@ -1,14 +1,11 @@
 /**
  * Producer ids and epochs for InitProducerId. Ids are never handed out twice: the next one is
- * written (and fsynced) to a small file in the log dir before an id is returned. A
+ * saved by the storage engine (the files engine fsyncs producer-ids.json) before an id is returned. A
  * transactional.id keeps its producer id across InitProducerId calls, each of which bumps the
  * epoch so that an older instance of the same producer is fenced.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
-
-export const PRODUCER_IDS_FILE = "producer-ids.json";
+import type { Awaitable, ProducerIdStore } from "../storage/engine.ts";
 
 /**
  * Ids below this are never allocated, so batches from clients that make their producer id up
@@ -29,24 +26,16 @@ export interface InitProducerIdResult extends ProducerIdAndEpoch {
   errorCode: number;
 }
 
-interface StoredState {
-  nextProducerId: string;
-  transactionalIds: { [transactionalId: string]: { producerId: string; producerEpoch: number } };
-}
-
 export class ProducerIdManager {
-  private nextProducerId = FIRST_PRODUCER_ID;
-  private readonly transactionalIds = new Map<string, ProducerIdAndEpoch>();
-  private readonly path: string;
+  private constructor(
+    private readonly store: ProducerIdStore,
+    private nextProducerId: bigint,
+    private readonly transactionalIds: Map<string, ProducerIdAndEpoch>,
+  ) {}
 
-  constructor(logDir: string) {
-    this.path = join(logDir, PRODUCER_IDS_FILE);
-    if (!existsSync(this.path)) return;
-    const stored = JSON.parse(readFileSync(this.path, "utf8")) as StoredState;
-    this.nextProducerId = BigInt(stored.nextProducerId);
-    for (const [id, p] of Object.entries(stored.transactionalIds)) {
-      this.transactionalIds.set(id, { producerId: BigInt(p.producerId), producerEpoch: p.producerEpoch });
-    }
+  static async open(store: ProducerIdStore): Promise<ProducerIdManager> {
+    const stored = await store.load();
+    return new ProducerIdManager(store, stored?.nextProducerId ?? FIRST_PRODUCER_ID, stored?.transactionalIds ?? new Map());
   }
 
   /** Whether InitProducerId handed this id out; other ids are accepted without sequence checks. */
@@ -60,10 +49,10 @@ export class ProducerIdManager {
    * epoch bumped; a request naming another id or epoch than the current one is fenced
    * (PRODUCER_FENCED, which the handler turns into INVALID_PRODUCER_EPOCH for old versions).
    */
-  initProducerId(transactionalId: string | null, expected: ProducerIdAndEpoch | null): InitProducerIdResult {
+  async initProducerId(transactionalId: string | null, expected: ProducerIdAndEpoch | null): Promise<InitProducerIdResult> {
     if (transactionalId === null) {
       const producerId = this.allocate();
-      this.persist();
+      await this.persist();
       return { errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
     }
     const current = this.transactionalIds.get(transactionalId);
@@ -75,7 +64,7 @@ export class ProducerIdManager {
         ? { producerId: current.producerId, producerEpoch: current.producerEpoch + 1 }
         : { producerId: this.allocate(), producerEpoch: 0 };
     this.transactionalIds.set(transactionalId, next);
-    this.persist();
+    await this.persist();
     return { errorCode: ErrorCode.NONE, ...next };
   }
 
@@ -83,20 +72,7 @@ export class ProducerIdManager {
     return this.nextProducerId++;
   }
 
-  /** Written to a temporary file, fsynced and renamed, so a crash leaves the old or the new state whole. */
-  private persist(): void {
-    const stored: StoredState = { nextProducerId: this.nextProducerId.toString(), transactionalIds: {} };
-    for (const [id, p] of this.transactionalIds) {
-      stored.transactionalIds[id] = { producerId: p.producerId.toString(), producerEpoch: p.producerEpoch };
-    }
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, JSON.stringify(stored));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+  private persist(): Awaitable<void> {
+    return this.store.save({ nextProducerId: this.nextProducerId, transactionalIds: new Map(this.transactionalIds) });
   }
 }

@@ -35,6 +35,13 @@ interface MessageSchema {
   readonly flexibleVersions: number | null;
 }
 
+/** `items.map(fn)` for an async `fn`, one item at a time: changes a request asks for are made in its order. */
+export async function mapInOrder<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await fn(item));
+  return results;
+}
+
 /** Builds a handler entry from a generated request schema constant and its codecs. */
 export function defineApi<Req, Res>(
   name: string,

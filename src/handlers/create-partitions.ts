@@ -1,4 +1,4 @@
-import { defineApi } from "./api.ts";
+import { defineApi, mapInOrder } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { CREATE_PARTITIONS_REQUEST, decodeCreatePartitionsRequest } from "../protocol/generated/create-partitions-request.ts";
 import { type CreatePartitionsResponse, encodeCreatePartitionsResponse } from "../protocol/generated/create-partitions-response.ts";
@@ -9,9 +9,9 @@ export const createPartitions = defineApi(
   [0, 3],
   decodeCreatePartitionsRequest,
   encodeCreatePartitionsResponse,
-  (ctx, req): CreatePartitionsResponse => ({
+  async (ctx, req): Promise<CreatePartitionsResponse> => ({
     throttleTimeMs: 0,
-    results: req.topics.map(({ name, count }) => {
+    results: await mapInOrder(req.topics, async ({ name, count }) => {
       const topic = ctx.broker.metadata.topicByName(name);
       if (!topic) return { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
       const current = topic.partitions.size;
@@ -19,7 +19,7 @@ export const createPartitions = defineApi(
         const errorMessage = `Topic currently has ${current} partitions, which is higher than or equal to the requested ${count}.`;
         return { name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage };
       }
-      if (!req.validateOnly) ctx.broker.createPartitions(name, count);
+      if (!req.validateOnly) await ctx.broker.createPartitions(name, count);
       return { name, errorCode: ErrorCode.NONE, errorMessage: null };
     }),
   }),

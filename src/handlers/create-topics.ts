@@ -1,8 +1,9 @@
-import { defineApi } from "./api.ts";
+import { defineApi, mapInOrder } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { CREATE_TOPICS_REQUEST, type CreatableTopic, decodeCreateTopicsRequest } from "../protocol/generated/create-topics-request.ts";
 import { type CreatableTopicResult, type CreateTopicsResponse, encodeCreateTopicsResponse } from "../protocol/generated/create-topics-response.ts";
 import type { Broker } from "../broker.ts";
+import { TopicExistsError } from "../storage/cluster-metadata.ts";
 import { topicNameError } from "./topic-name.ts";
 
 export const createTopics = defineApi(
@@ -11,12 +12,12 @@ export const createTopics = defineApi(
   [2, 7],
   decodeCreateTopicsRequest,
   encodeCreateTopicsResponse,
-  (ctx, req): CreateTopicsResponse => {
+  async (ctx, req): Promise<CreateTopicsResponse> => {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     return {
       throttleTimeMs: 0,
-      topics: req.topics.map((t) =>
+      topics: await mapInOrder(req.topics, async (t) =>
         counts.get(t.name)! > 1
           ? failed(t.name, ErrorCode.INVALID_REQUEST, `Topic ${t.name} appears more than once in the request`)
           : createTopic(ctx.broker, t, req.validateOnly ?? false),
@@ -25,7 +26,7 @@ export const createTopics = defineApi(
   },
 );
 
-function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean): CreatableTopicResult {
+async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean): Promise<CreatableTopicResult> {
   const nameError = topicNameError(t.name);
   if (nameError) return failed(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (broker.metadata.topicByName(t.name)) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -41,7 +42,14 @@ function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean): 
     return failed(t.name, ErrorCode.INVALID_REPLICATION_FACTOR,
       `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
   }
-  const topicId = validateOnly ? undefined : broker.createTopic(t.name, numPartitions).topicId;
+  let topicId: string | undefined;
+  try {
+    topicId = validateOnly ? undefined : (await broker.createTopic(t.name, numPartitions)).topicId;
+  } catch (err) {
+    // Another request created it while this one waited for its turn.
+    if (err instanceof TopicExistsError) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    throw err;
+  }
   return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions, replicationFactor, configs: [] };
 }
 

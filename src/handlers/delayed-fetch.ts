@@ -1,11 +1,11 @@
 /** Kafka's DelayedFetch, reduced to what one broker needs: wake on the first append, or time out. */
-import type { UnifiedLog } from "../storage/unified-log.ts";
+import type { PartitionLog } from "../storage/engine.ts";
 
 /**
  * Resolves true as soon as any of `logs` is appended to; false after `timeoutMs`, or at once when
  * `signal` aborts (the client went away, so nobody is waiting for the answer).
  */
-export function waitForAppend(logs: UnifiedLog[], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+export function waitForAppend(logs: Pick<PartitionLog, "onAppend">[], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
     const unsubscribes: (() => void)[] = [];

@@ -1,4 +1,4 @@
-import { defineApi } from "./api.ts";
+import { defineApi, mapInOrder } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { DELETE_TOPICS_REQUEST, decodeDeleteTopicsRequest } from "../protocol/generated/delete-topics-request.ts";
@@ -11,20 +11,20 @@ export const deleteTopics = defineApi(
   [1, 6],
   decodeDeleteTopicsRequest,
   encodeDeleteTopicsResponse,
-  (ctx, req): DeleteTopicsResponse => {
+  async (ctx, req): Promise<DeleteTopicsResponse> => {
     const { metadata } = ctx.broker;
     // The decoder fills the field a version lacks with [], so pick by version, not by presence.
     const requested =
       ctx.apiVersion >= 6 ? (req.topics ?? []) : (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
     return {
       throttleTimeMs: 0,
-      responses: requested.map(({ name, topicId }) => {
+      responses: await mapInOrder(requested, async ({ name, topicId }) => {
         const topic = name ? metadata.topicByName(name) : topicId && topicId !== ZERO_UUID ? metadata.topicById(topicId) : undefined;
         if (!topic) {
           const errorCode = name ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
           return { name: name ?? null, topicId: topicId ?? ZERO_UUID, errorCode, errorMessage: null };
         }
-        ctx.broker.deleteTopic(topic.name);
+        await ctx.broker.deleteTopic(topic.name);
         return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
       }),
     };

@@ -1,4 +1,4 @@
-import { defineApi, type RequestContext } from "./api.ts";
+import { defineApi, mapInOrder, type RequestContext } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { FETCH_REQUEST, type FetchPartition, type FetchRequest, decodeFetchRequest } from "../protocol/generated/fetch-request.ts";
 import {
@@ -7,7 +7,7 @@ import {
   type PartitionData,
   encodeFetchResponse,
 } from "../protocol/generated/fetch-response.ts";
-import type { UnifiedLog } from "../storage/unified-log.ts";
+import type { PartitionLog } from "../storage/engine.ts";
 import { waitForAppend } from "./delayed-fetch.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -24,13 +24,13 @@ export const fetch = defineApi(
   decodeFetchRequest,
   encodeFetchResponse,
   async (ctx, req): Promise<FetchResponse> => {
-    const logs = resolveLogs(ctx, req);
-    let response = read(ctx, req, logs);
+    const logs = await resolveLogs(ctx, req);
+    let response = await read(ctx, req, logs);
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     while (response.bytes < req.minBytes && Date.now() < deadline && logs.size > 0) {
       const appended = await waitForAppend([...logs.values()], deadline - Date.now(), ctx.signal);
       if (!appended) break;
-      response = read(ctx, req, logs);
+      response = await read(ctx, req, logs);
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: response.topics };
   },
@@ -39,16 +39,16 @@ export const fetch = defineApi(
 type PartitionKey = `${number}:${number}`;
 
 /** Finds each requested partition's log once; unknown ones are absent from the map. */
-function resolveLogs(ctx: RequestContext, req: FetchRequest): Map<PartitionKey, UnifiedLog> {
-  const logs = new Map<PartitionKey, UnifiedLog>();
-  req.topics.forEach((t, ti) => {
+async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<PartitionKey, PartitionLog>> {
+  const logs = new Map<PartitionKey, PartitionLog>();
+  for (const [ti, t] of req.topics.entries()) {
     const name = topicName(ctx, t.topic, t.topicId);
-    if (name === undefined) return;
-    t.partitions.forEach((p, pi) => {
-      const log = ctx.broker.partitionLog(name, p.partition);
+    if (name === undefined) continue;
+    for (const [pi, p] of t.partitions.entries()) {
+      const log = await ctx.broker.partitionLog(name, p.partition);
       if (log) logs.set(`${ti}:${pi}`, log);
-    });
-  });
+    }
+  }
   return logs;
 }
 
@@ -62,19 +62,19 @@ function topicName(ctx: RequestContext, name: string | undefined, topicId: strin
  * fetch.max.bytes, drawn down by every partition in order, so a partition named twice reads
  * against what is left, not afresh.
  */
-function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, UnifiedLog>) {
+async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, PartitionLog>) {
   let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes);
   let bytes = 0;
-  const topics: FetchableTopicResponse[] = req.topics.map((t, ti) => {
+  const topics: FetchableTopicResponse[] = await mapInOrder([...req.topics.entries()], async ([ti, t]) => {
     const known = topicName(ctx, t.topic, t.topicId) !== undefined;
     const unknownError = ctx.apiVersion >= 13 && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     return {
       topic: t.topic,
       topicId: t.topicId,
-      partitions: t.partitions.map((p, pi) => {
+      partitions: await mapInOrder([...t.partitions.entries()], async ([pi, p]) => {
         const log = logs.get(`${ti}:${pi}`);
         if (!log) return errorPartition(p, unknownError);
-        const result = log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0);
+        const result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0);
         if (result === "OFFSET_OUT_OF_RANGE") return errorPartition(p, ErrorCode.OFFSET_OUT_OF_RANGE, log);
         budget -= result.records.length;
         bytes += result.records.length;
@@ -85,7 +85,7 @@ function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, Un
   return { topics, bytes };
 }
 
-function partitionData(p: FetchPartition, errorCode: number, log: UnifiedLog | undefined, records: Uint8Array): PartitionData {
+function partitionData(p: FetchPartition, errorCode: number, log: PartitionLog | undefined, records: Uint8Array): PartitionData {
   return {
     partitionIndex: p.partition,
     errorCode,
@@ -98,6 +98,6 @@ function partitionData(p: FetchPartition, errorCode: number, log: UnifiedLog | u
   };
 }
 
-function errorPartition(p: FetchPartition, errorCode: number, log?: UnifiedLog): PartitionData {
+function errorPartition(p: FetchPartition, errorCode: number, log?: PartitionLog): PartitionData {
   return partitionData(p, errorCode, log, EMPTY);
 }

@@ -16,14 +16,14 @@ export const initProducerId = defineApi(
   [0, 5],
   decodeInitProducerIdRequest,
   encodeInitProducerIdResponse,
-  (ctx, req): InitProducerIdResponse => {
+  async (ctx, req): Promise<InitProducerIdResponse> => {
     const refused = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
     if (req.transactionalId !== null && (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > MAX_TRANSACTION_TIMEOUT_MS)) {
       return refused(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     }
     const expected =
       req.producerId !== undefined && req.producerId >= 0n ? { producerId: req.producerId, producerEpoch: req.producerEpoch ?? -1 } : null;
-    const result = ctx.broker.producerIds.initProducerId(req.transactionalId, expected);
+    const result = await ctx.broker.producerIds.initProducerId(req.transactionalId, expected);
     // Clients before v4 do not know PRODUCER_FENCED; Kafka tells them INVALID_PRODUCER_EPOCH.
     if (result.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 4) return refused(ErrorCode.INVALID_PRODUCER_EPOCH);
     return { throttleTimeMs: 0, ...result };

@@ -13,14 +13,16 @@ export const listOffsets = defineApi(
   [1, 9],
   decodeListOffsetsRequest,
   encodeListOffsetsResponse,
-  (ctx, req): ListOffsetsResponse => ({
+  async (ctx, req): Promise<ListOffsetsResponse> => ({
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => listOffset(ctx, t.name, p)) })),
+    topics: await Promise.all(
+      req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => listOffset(ctx, t.name, p))) })),
+    ),
   }),
 );
 
-function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition): ListOffsetsPartitionResponse {
-  const log = ctx.broker.partitionLog(topic, p.partitionIndex);
+async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition): Promise<ListOffsetsPartitionResponse> {
+  const log = await ctx.broker.partitionLog(topic, p.partitionIndex);
   const answer = (errorCode: number, offset: bigint, timestamp = -1n) => ({
     partitionIndex: p.partitionIndex,
     errorCode,
@@ -30,6 +32,6 @@ function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition)
   });
   if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
   // The log resolves the special timestamps too: -1 latest, -2 earliest, -3 the largest timestamp.
-  const found = log.offsetForTimestamp(p.timestamp);
+  const found = await log.offsetForTimestamp(p.timestamp);
   return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
 }

@@ -4,6 +4,7 @@ import { METADATA_REQUEST, decodeMetadataRequest } from "../protocol/generated/m
 import { type MetadataResponse, type MetadataResponseTopic, encodeMetadataResponse } from "../protocol/generated/metadata-response.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { TOPIC_AUTHORIZED_OPERATIONS } from "./topic-operations.ts";
+import { TopicExistsError } from "../storage/cluster-metadata.ts";
 import { topicNameError } from "./topic-name.ts";
 
 /** This broker is the whole cluster: the only broker, the controller, and every partition's leader. */
@@ -13,18 +14,18 @@ export const metadata = defineApi(
   [0, 12],
   decodeMetadataRequest,
   encodeMetadataResponse,
-  (ctx, req): MetadataResponse => {
+  async (ctx, req): Promise<MetadataResponse> => {
     const { broker } = ctx;
     const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    const autoCreate = broker.config.autoCreateTopicsEnable && (req.allowAutoTopicCreation ?? true);
+    if (!allTopics && autoCreate) await createMissingTopics(ctx, req.topics!);
     const topics = allTopics
       ? broker.metadata.topics().map((t) => describeTopic(ctx, t.name))
       : req.topics!.map((t) => {
           const name = t.name ?? (t.topicId && t.topicId !== ZERO_UUID ? broker.metadata.topicById(t.topicId)?.name : undefined);
           if (name === undefined) return unknownTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
-          const autoCreate = broker.config.autoCreateTopicsEnable && (req.allowAutoTopicCreation ?? true);
-          if (!broker.metadata.topicByName(name) && autoCreate) {
-            if (topicNameError(name)) return unknownTopic(name, t.topicId, ErrorCode.INVALID_TOPIC_EXCEPTION);
-            broker.createTopic(name, broker.config.numPartitions);
+          if (!broker.metadata.topicByName(name) && autoCreate && topicNameError(name)) {
+            return unknownTopic(name, t.topicId, ErrorCode.INVALID_TOPIC_EXCEPTION);
           }
           return describeTopic(ctx, name);
         });
@@ -39,6 +40,16 @@ export const metadata = defineApi(
     };
   },
 );
+
+/** Auto-creation: each requested topic that is named, valid and absent (another request may create it meanwhile). */
+async function createMissingTopics(ctx: RequestContext, topics: { name: string | null }[]): Promise<void> {
+  for (const { name } of topics) {
+    if (name === null || ctx.broker.metadata.topicByName(name) || topicNameError(name)) continue;
+    await ctx.broker.createTopic(name, ctx.broker.config.numPartitions).catch((err: unknown) => {
+      if (!(err instanceof TopicExistsError)) throw err;
+    });
+  }
+}
 
 function describeTopic(ctx: RequestContext, name: string): MetadataResponseTopic {
   const topic = ctx.broker.metadata.topicByName(name);

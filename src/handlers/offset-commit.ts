@@ -18,7 +18,7 @@ export const offsetCommit = defineApi(
   [0, 9],
   decodeOffsetCommitRequest,
   encodeOffsetCommitResponse,
-  (ctx, req): OffsetCommitResponse => {
+  async (ctx, req): Promise<OffsetCommitResponse> => {
     const now = BigInt(Date.now());
     const partitionErrors = new Map<OffsetCommitRequestPartition, number>();
     const offsets: TopicPartitionOffset[] = [];
@@ -32,7 +32,7 @@ export const offsetCommit = defineApi(
     const commitError =
       offsets.length === 0
         ? ErrorCode.NONE
-        : ctx.broker.groupCoordinator.commitOffsets({
+        : await ctx.broker.groupCoordinator.commitOffsets({
             groupId: req.groupId,
             generationId: req.generationIdOrMemberEpoch ?? -1,
             memberId: req.memberId ?? "",

@@ -11,8 +11,9 @@ import { batchSpans } from "../storage/record-batches.ts";
 
 /**
  * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
- * then appends them with offsets assigned from the log end offset. Appends are written to the
- * log file before the response is built, so an acknowledged write survives a killed process.
+ * then appends them with offsets assigned from the log end offset. The response is built once
+ * the storage has the batches (in the log file, for the files engine), so an acknowledged write
+ * survives a killed process. Partitions are appended concurrently.
  */
 export const produce = defineApi(
   "Produce",
@@ -23,19 +24,21 @@ export const produce = defineApi(
   [0, 11],
   decodeProduceRequest,
   encodeProduceResponse,
-  (ctx, req): ProduceResponse | null => {
-    const responses = req.topicData.map((t) => ({
-      name: t.name,
-      partitionResponses: t.partitionData.map((p) => appendPartition(ctx, t.name, p)),
-    }));
+  async (ctx, req): Promise<ProduceResponse | null> => {
+    const responses = await Promise.all(
+      req.topicData.map(async (t) => ({
+        name: t.name,
+        partitionResponses: await Promise.all(t.partitionData.map((p) => appendPartition(ctx, t.name, p))),
+      })),
+    );
     // acks=0: the client expects no response at all.
     if (req.acks === 0) return null;
     return { responses, throttleTimeMs: 0 };
   },
 );
 
-function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduceData): PartitionProduceResponse {
-  const log = ctx.broker.partitionLog(topic, p.index);
+async function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduceData): Promise<PartitionProduceResponse> {
+  const log = await ctx.broker.partitionLog(topic, p.index);
   if (!log) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const records = p.records;
   if (!records || records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, "no record batch");
@@ -43,7 +46,7 @@ function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduce
   if (tooLarge) return failed(p.index, ErrorCode.MESSAGE_TOO_LARGE, `a record batch is larger than message.max.bytes (${ctx.broker.config.messageMaxBytes})`);
   const verdict = ctx.broker.codec.validateRecordBatches(records);
   if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
-  const appended = ctx.broker.producerStates.appendAsLeader(log, records);
+  const appended = await ctx.broker.producerStates.appendAsLeader(log, records);
   if ("errorCode" in appended) return failed(p.index, appended.errorCode, appended.errorMessage);
   const { baseOffset } = appended;
   return {

@@ -1,19 +1,17 @@
 /**
  * The cluster's topics and partitions, as the replay of the KRaft metadata log
- * `<logdir>/__cluster_metadata-0`. The broker is its own controller: creating or deleting a
+ * `__cluster_metadata-0` (in the files engine, `<logdir>/__cluster_metadata-0`). The broker is its own controller: creating or deleting a
  * topic appends records to that log (one batch per change), then applies them.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { COMPRESSION_MASK, CONTROL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
-import { parseProperties } from "../config.ts";
-import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
+import type { PartitionLog, StorageEngine } from "./engine.ts";
+import { CLUSTER_METADATA_TOPIC } from "./log-manager.ts";
 import { type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
 import { brokerBatch } from "./record-batches.ts";
-import { UnifiedLog } from "./unified-log.ts";
-import { uuidFromBase64, uuidToBase64 } from "./uuid-base64.ts";
+import { SerialQueue } from "./serial-queue.ts";
+import { uuidToBase64 } from "./uuid-base64.ts";
 
 export interface PartitionMetadata {
   partitionId: number;
@@ -36,8 +34,11 @@ export interface TopicMetadata {
 
 /** Kafka's fixed topic id for `__cluster_metadata` ("AAAAAAAAAAAAAAAAAAAAAQ"). */
 export const CLUSTER_METADATA_TOPIC_ID = "00000000-0000-0000-0000-000000000001";
-/** Kafka's DirectoryId.UNASSIGNED, recorded when meta.properties names no directory.id. */
-export const UNASSIGNED_DIRECTORY_ID = "00000000-0000-0000-0000-000000000000";
+export class TopicExistsError extends Error {
+  constructor(readonly topic: string) {
+    super(`topic ${topic} already exists`);
+  }
+}
 
 /** The epoch a lone KRaft controller elects itself with; used until the log shows another. */
 const FIRST_CONTROLLER_EPOCH = 1;
@@ -48,25 +49,31 @@ export class ClusterMetadata {
   private readonly byName = new Map<string, TopicMetadata>();
   private readonly byId = new Map<string, TopicMetadata>();
   private controllerEpoch = FIRST_CONTROLLER_EPOCH;
+  /** Changes are written one at a time, each checked against the state the one before left. */
+  private readonly changes = new SerialQueue();
 
   private constructor(
-    private readonly dir: string,
+    private readonly storage: Pick<StorageEngine, "createLog">,
     private readonly codec: Codec,
     readonly nodeId: number,
     readonly directoryId: string,
-    private log: UnifiedLog | undefined,
+    private log: PartitionLog | undefined,
   ) {}
 
   /**
-   * Replays `<logDir>/__cluster_metadata-0` if it exists; otherwise the log is created by the
-   * first change. PartitionRecords written later name `directoryId` (by default the
-   * `directory.id` of `<logDir>/meta.properties`).
+   * Replays `__cluster_metadata-0` if it exists; otherwise the log is created by the first
+   * change. PartitionRecords written later name `directoryId` (by default the storage's, from
+   * `directory.id` in meta.properties for the files engine).
    */
-  static open(logDir: string, codec: Codec, nodeId: number, directoryId = readDirectoryId(logDir)): ClusterMetadata {
-    const dir = join(logDir, partitionDirName(CLUSTER_METADATA_TOPIC, 0));
-    const log = existsSync(dir) ? UnifiedLog.open(dir, { codec }) : undefined;
-    const metadata = new ClusterMetadata(dir, codec, nodeId, directoryId, log);
-    if (log) metadata.replay(log);
+  static async open(
+    storage: Pick<StorageEngine, "getLog" | "createLog" | "directoryId">,
+    codec: Codec,
+    nodeId: number,
+    directoryId = storage.directoryId,
+  ): Promise<ClusterMetadata> {
+    const log = await storage.getLog(CLUSTER_METADATA_TOPIC, 0);
+    const metadata = new ClusterMetadata(storage, codec, nodeId, directoryId, log);
+    if (log) await metadata.replay(log);
     return metadata;
   }
 
@@ -83,33 +90,38 @@ export class ClusterMetadata {
     return this.byId.get(topicId);
   }
 
-  /** Appends a TopicRecord and its PartitionRecords in one batch; this broker leads every partition. */
-  createTopic(name: string, numPartitions: number, replicationFactor: number): TopicMetadata {
-    if (this.byName.has(name)) throw new Error(`topic ${name} already exists`);
-    if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new RangeError(`invalid partition count ${numPartitions}`);
-    if (replicationFactor !== 1) throw new RangeError(`replication factor ${replicationFactor} needs more than this one broker`);
-    const topicId = this.newTopicId();
-    this.commit([{ type: "TopicRecord", record: { name, topicId } }, ...this.partitionRecords(topicId, 0, numPartitions)]);
-    return this.byId.get(topicId)!;
+  /**
+   * Appends a TopicRecord and its PartitionRecords in one batch; this broker leads every
+   * partition. Rejects with TopicExistsError when the name is taken (also by a change that was
+   * still being written when this one was asked for).
+   */
+  createTopic(name: string, numPartitions: number, replicationFactor: number): Promise<TopicMetadata> {
+    return this.changes.run(async () => {
+      if (this.byName.has(name)) throw new TopicExistsError(name);
+      if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new RangeError(`invalid partition count ${numPartitions}`);
+      if (replicationFactor !== 1) throw new RangeError(`replication factor ${replicationFactor} needs more than this one broker`);
+      const topicId = this.newTopicId();
+      await this.commit([{ type: "TopicRecord", record: { name, topicId } }, ...this.partitionRecords(topicId, 0, numPartitions)]);
+      return this.byId.get(topicId)!;
+    });
   }
 
   /** Appends PartitionRecords for partitions [current count, totalCount). */
-  createPartitions(name: string, totalCount: number): TopicMetadata {
-    const topic = this.existingTopic(name);
-    const current = topic.partitions.size;
-    if (!Number.isInteger(totalCount) || totalCount <= current) throw new RangeError(`${name} already has ${current} partitions`);
-    this.commit(this.partitionRecords(topic.topicId, current, totalCount));
-    return topic;
+  createPartitions(name: string, totalCount: number): Promise<TopicMetadata> {
+    return this.changes.run(async () => {
+      const topic = this.existingTopic(name);
+      const current = topic.partitions.size;
+      if (!Number.isInteger(totalCount) || totalCount <= current) throw new RangeError(`${name} already has ${current} partitions`);
+      await this.commit(this.partitionRecords(topic.topicId, current, totalCount));
+      return topic;
+    });
   }
 
-  deleteTopic(name: string): void {
-    const topic = this.existingTopic(name);
-    this.commit([{ type: "RemoveTopicRecord", record: { topicId: topic.topicId } }]);
-  }
-
-  close(): void {
-    this.log?.close();
-    this.log = undefined;
+  deleteTopic(name: string): Promise<void> {
+    return this.changes.run(async () => {
+      const topic = this.existingTopic(name);
+      await this.commit([{ type: "RemoveTopicRecord", record: { topicId: topic.topicId } }]);
+    });
   }
 
   private existingTopic(name: string): TopicMetadata {
@@ -150,17 +162,17 @@ export class ClusterMetadata {
   }
 
   /** Writes `records` as one batch at the log end, fsyncs it (KRaft's log is always durable), then applies it. */
-  private commit(records: MetadataRecord[]): void {
-    const log = (this.log ??= UnifiedLog.create(this.dir, CLUSTER_METADATA_TOPIC_ID, { codec: this.codec }));
+  private async commit(records: MetadataRecord[]): Promise<void> {
+    const log = (this.log ??= await this.storage.createLog(CLUSTER_METADATA_TOPIC, 0, CLUSTER_METADATA_TOPIC_ID));
     const batch = brokerBatch(this.codec, records.map((m) => ({ key: null, value: encodeMetadataRecord(m) })), this.controllerEpoch);
-    log.appendAsLeader(batch);
-    log.flush();
+    await log.appendAsLeader(batch);
+    await log.flush();
     for (const m of records) this.apply(m);
   }
 
   /** Applies every batch of the log in order; offsets may have gaps and batches hold any number of records. */
-  private replay(log: UnifiedLog): void {
-    for (const batch of log.batches()) {
+  private async replay(log: PartitionLog): Promise<void> {
+    for await (const batch of log.batches()) {
       const header = readBatchHeader(batch);
       this.controllerEpoch = header.partitionLeaderEpoch;
       // Control batches carry Raft's own records (leader changes, snapshot markers), not metadata.
@@ -223,11 +235,4 @@ export class ClusterMetadata {
     if (r.directories) p.directories = r.directories;
     p.partitionEpoch++;
   }
-}
-
-/** `directory.id` from meta.properties (standard or URL-safe base64), else UNASSIGNED. */
-function readDirectoryId(logDir: string): string {
-  const path = join(logDir, "meta.properties");
-  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-  return uuidFromBase64(parseProperties(text).get("directory.id") ?? "") ?? UNASSIGNED_DIRECTORY_ID;
 }

@@ -12,7 +12,7 @@ export interface TopicPartition {
   partition: number;
 }
 
-/** The metadata log lives beside the partition logs but belongs to ClusterMetadata. */
+/** The KRaft metadata log's topic: a partition log like the others, which only ClusterMetadata reads and writes. */
 export const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 
 /**
@@ -55,7 +55,7 @@ export class LogManager {
       for (const name of readdirSync(logDir)) {
         const tp = parseTopicPartition(name);
         const path = join(logDir, name);
-        if (!tp || tp.topic === CLUSTER_METADATA_TOPIC || manager.partitions.has(name) || !statSync(path).isDirectory()) continue;
+        if (!tp || manager.partitions.has(name) || !statSync(path).isDirectory()) continue;
         manager.partitions.set(name, { ...tp, path });
       }
     }

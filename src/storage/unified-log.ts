@@ -11,6 +11,7 @@ import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./lo
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
 import { batchSpans, lastOffsetOf } from "./record-batches.ts";
+import type { PartitionLog } from "./engine.ts";
 
 export type { TimestampAndOffset } from "./log-segment.ts";
 
@@ -57,7 +58,7 @@ const REPLAY_CHUNK_BYTES = 1024 * 1024;
 /** setTimeout fires at once for longer delays, so longer flush intervals mean "never by time". */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class UnifiedLog {
+export class UnifiedLog implements PartitionLog {
   private readonly segments: LogSegment[];
   private readonly listeners = new Set<() => void>();
   private readonly segmentBytes: number;

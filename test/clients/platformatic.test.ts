@@ -133,7 +133,7 @@ describe("@platformatic/kafka", () => {
     await p.metadata({ topics: [topic] });
 
     // The broker parks a Fetch by subscribing to the log's appends: that is the moment to produce.
-    const log = broker.running.broker.partitionLog(topic, 0)!;
+    const log = (await broker.running.broker.partitionLog(topic, 0))!;
     const parked = signal();
     const onAppend = log.onAppend;
     log.onAppend = function (listener) {

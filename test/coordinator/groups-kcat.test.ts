@@ -65,7 +65,7 @@ describeWith(["kcat"], "kcat -G consumer group", () => {
   it("resumes a second run after the offsets the first one committed", async () => {
     const topic = "kcat-resumed";
     const groupId = "kcat-resumers";
-    broker.running.broker.createTopic(topic, PARTITIONS);
+    await broker.running.broker.createTopic(topic, PARTITIONS);
     // kcat -P sets no headers unless told to.
     const sent = keyedMessages(720, topic).map((m) => ({ ...m, headers: [] }));
     await produce(topic, sent.slice(0, 600));

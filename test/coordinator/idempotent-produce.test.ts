@@ -21,8 +21,8 @@ afterAll(async () => {
   await broker?.dispose();
 });
 
-function topic(name: string): string {
-  broker.running.broker.createTopic(name, 1);
+async function topic(name: string): Promise<string> {
+  await broker.running.broker.createTopic(name, 1);
   return name;
 }
 
@@ -70,7 +70,7 @@ const initProducerId = (version: number, transactionalId: string | null, produce
 
 describe("idempotent Produce", () => {
   it("serves a kafkajs idempotent producer, and never hands its producer id out again", async () => {
-    const name = topic("kafkajs-idempotent");
+    const name = await topic("kafkajs-idempotent");
     const kafka = new Kafka({ clientId: "idempotent-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -92,7 +92,7 @@ describe("idempotent Produce", () => {
   });
 
   it("stores a retried batch once and answers it with the original base offset; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER", async () => {
-    const name = topic("retried");
+    const name = await topic("retried");
     await produce(name, batch(-1n, -1, -1, ["plain"]));
     const { producerId, producerEpoch } = await initProducerId(4, null);
     const frame = produceFrame(name, batch(producerId, producerEpoch, 0, ["a", "b", "c"]));
@@ -109,7 +109,7 @@ describe("idempotent Produce", () => {
   });
 
   it("still recognises a retried batch after a broker restart, from the batch headers in the log", async () => {
-    const name = topic("retried-across-restart");
+    const name = await topic("retried-across-restart");
     const { producerId } = await initProducerId(4, null);
     const retried = batch(producerId, 0, 0, ["a", "b"]);
     expect(await produce(name, retried)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
@@ -125,7 +125,7 @@ describe("idempotent Produce", () => {
   });
 
   it("fences an older epoch of a transactional id: INVALID_PRODUCER_EPOCH in Produce, PRODUCER_FENCED (v4+) in InitProducerId", async () => {
-    const name = topic("fenced");
+    const name = await topic("fenced");
     const old = await initProducerId(4, "tx-1");
     const current = await initProducerId(4, "tx-1");
     expect(current).toMatchObject({ errorCode: ErrorCode.NONE, producerId: old.producerId, producerEpoch: old.producerEpoch + 1 });
@@ -137,7 +137,7 @@ describe("idempotent Produce", () => {
   });
 
   it("accepts every batch of a producer id it never allocated, like the challenge tester's producer 0 at sequence 0", async () => {
-    const name = topic("tester-style");
+    const name = await topic("tester-style");
     expect(await produce(name, batch(0n, 0, 0, ["x", "y"]))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
     expect(await produce(name, batch(0n, 0, 0, ["z", "w"]))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2n });
     expect(await logEndOffset(name)).toBe(4n);

@@ -18,8 +18,8 @@ afterAll(async () => {
 
 const kafka = () => new Kafka({ clientId: "group-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 
-function createTopic(name: string): string {
-  broker.running.broker.createTopic(name, PARTITIONS);
+async function createTopic(name: string): Promise<string> {
+  await broker.running.broker.createTopic(name, PARTITIONS);
   return name;
 }
 
@@ -79,7 +79,7 @@ async function produceOnePerPartition(client: Kafka, topic: string, label: strin
 
 describe("kafkajs consumer group", () => {
   it("shares six partitions among three consumers without overlap, and two take over when one leaves", async () => {
-    const topic = createTopic("shared");
+    const topic = await createTopic("shared");
     const client = kafka();
     const members: Member[] = [];
     try {
@@ -109,7 +109,7 @@ describe("kafkajs consumer group", () => {
   }, 60_000);
 
   it("resumes from the committed offsets after a broker restart", async () => {
-    const topic = createTopic("resumed");
+    const topic = await createTopic("resumed");
     const groupId = "resumers";
     let client = kafka();
     await produceOnePerPartition(client, topic, "before");

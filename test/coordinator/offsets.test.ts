@@ -22,7 +22,7 @@ async function client(): Promise<RawClient> {
 
 beforeAll(async () => {
   broker = await startTestBroker();
-  broker.running.broker.createTopic(TOPIC, 2);
+  await broker.running.broker.createTopic(TOPIC, 2);
 });
 afterAll(async () => {
   for (const c of clients) c.close();

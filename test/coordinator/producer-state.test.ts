@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FIRST_PRODUCER_ID, ProducerIdManager } from "../../src/coordinator/producer-id-manager.ts";
+import { PRODUCER_IDS_FILE, ProducerIdFile } from "../../src/storage/files-engine.ts";
 import { type AppendAnalysis, ProducerStateManager, lastSequence } from "../../src/coordinator/producer-state.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 
@@ -94,28 +95,30 @@ describe("ProducerIdManager", () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("never hands out the same producer id twice, across restarts", () => {
+  const openIds = (dir: string) => ProducerIdManager.open(new ProducerIdFile(join(dir, PRODUCER_IDS_FILE)));
+
+  it("never hands out the same producer id twice, across restarts", async () => {
     const dir = tempDir();
-    const first = new ProducerIdManager(dir);
-    const a = first.initProducerId(null, null);
-    const b = first.initProducerId(null, { producerId: a.producerId, producerEpoch: 0 });
+    const first = await openIds(dir);
+    const a = await first.initProducerId(null, null);
+    const b = await first.initProducerId(null, { producerId: a.producerId, producerEpoch: 0 });
     expect(a).toEqual({ errorCode: ErrorCode.NONE, producerId: FIRST_PRODUCER_ID, producerEpoch: 0 });
     expect(b.producerId).toBe(FIRST_PRODUCER_ID + 1n);
-    const restarted = new ProducerIdManager(dir);
-    expect(restarted.initProducerId(null, null).producerId).toBe(FIRST_PRODUCER_ID + 2n);
+    const restarted = await openIds(dir);
+    expect((await restarted.initProducerId(null, null)).producerId).toBe(FIRST_PRODUCER_ID + 2n);
     expect(restarted.isAllocated(FIRST_PRODUCER_ID)).toBe(true);
     expect(restarted.isAllocated(0n)).toBe(false);
     expect(restarted.isAllocated(FIRST_PRODUCER_ID + 3n)).toBe(false);
   });
 
-  it("keeps a transactional id's producer id, bumps its epoch, and fences a caller with an old epoch", () => {
+  it("keeps a transactional id's producer id, bumps its epoch, and fences a caller with an old epoch", async () => {
     const dir = tempDir();
-    const manager = new ProducerIdManager(dir);
-    const first = manager.initProducerId("tx", null);
-    const second = manager.initProducerId("tx", null);
+    const manager = await openIds(dir);
+    const first = await manager.initProducerId("tx", null);
+    const second = await manager.initProducerId("tx", null);
     expect(second).toEqual({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
-    expect(manager.initProducerId("tx", { producerId: first.producerId, producerEpoch: 0 }).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
-    expect(new ProducerIdManager(dir).initProducerId("tx", { producerId: first.producerId, producerEpoch: 1 })).toEqual({
+    expect((await manager.initProducerId("tx", { producerId: first.producerId, producerEpoch: 0 })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(await (await openIds(dir)).initProducerId("tx", { producerId: first.producerId, producerEpoch: 1 })).toEqual({
       errorCode: ErrorCode.NONE,
       producerId: first.producerId,
       producerEpoch: 2,

@@ -123,7 +123,7 @@ describe("produce and fetch over the wire", () => {
     records[records.length - 1] ^= 0x01;
     const res = await client.request(Produce.request, Produce.response, 11, produceBody("crc-check", records));
     expect(res.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n });
-    expect(running.broker.partitionLog("crc-check", 0)!.logEndOffset).toBe(0n);
+    expect((await running.broker.partitionLog("crc-check", 0))!.logEndOffset).toBe(0n);
     client.close();
   });
 
@@ -169,7 +169,7 @@ describe("produce and fetch over the wire", () => {
     client.write(client.frame(Produce.request, 11, produceBody("fire-and-forget", batch(["z"]), 0), 500));
     const res = await client.request(ApiVersions.request, ApiVersions.response, 4, apiVersionsBody);
     expect(res.correlationId).not.toBe(500);
-    expect(running.broker.partitionLog("fire-and-forget", 0)!.logEndOffset).toBe(1n);
+    expect((await running.broker.partitionLog("fire-and-forget", 0))!.logEndOffset).toBe(1n);
     client.close();
   });
 
@@ -177,7 +177,7 @@ describe("produce and fetch over the wire", () => {
     const client = await RawClient.connect(running.port);
     await createTopic(client, "long-poll");
     const meta = await client.request(Metadata.request, Metadata.response, 12, { topics: [{ name: "long-poll", topicId: "00000000-0000-0000-0000-000000000000" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    const log = running.broker.partitionLog("long-poll", 0)!;
+    const log = (await running.broker.partitionLog("long-poll", 0))!;
     // Observe the waiting Fetch through the log's append subscription: when it subscribes, and when it lets go.
     let released!: () => void;
     const letGo = new Promise<void>((resolve) => (released = resolve));

@@ -3,23 +3,26 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
-import { ClusterMetadata, type TopicMetadata } from "../../src/storage/cluster-metadata.ts";
+import { ClusterMetadata, TopicExistsError, type TopicMetadata } from "../../src/storage/cluster-metadata.ts";
+import { FilesEngine } from "../../src/storage/files-engine.ts";
 import { decodeMetadataRecord } from "../../src/storage/metadata-records.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import { codec, tempDir } from "./support.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/kafka/", import.meta.url));
 const METADATA_LOG = join("__cluster_metadata-0", "00000000000000000000.log");
-const opened: ClusterMetadata[] = [];
+const engines = new Map<ClusterMetadata, FilesEngine>();
 
-function openMetadata(logDir: string, nodeId = 1): ClusterMetadata {
-  const metadata = ClusterMetadata.open(logDir, codec, nodeId);
-  opened.push(metadata);
+async function openMetadata(logDir: string, nodeId = 1): Promise<ClusterMetadata> {
+  const engine = FilesEngine.open({ logDirs: [logDir], nodeId, codec });
+  const metadata = await ClusterMetadata.open(engine, codec, nodeId);
+  engines.set(metadata, engine);
   return metadata;
 }
 
-function reopen(metadata: ClusterMetadata, logDir: string): ClusterMetadata {
-  metadata.close();
+function reopen(metadata: ClusterMetadata, logDir: string): Promise<ClusterMetadata> {
+  engines.get(metadata)!.close();
+  engines.delete(metadata);
   return openMetadata(logDir, metadata.nodeId);
 }
 
@@ -38,13 +41,14 @@ function summary(topic: TopicMetadata | undefined) {
 }
 
 afterEach(() => {
-  for (const m of opened.splice(0)) m.close();
+  for (const engine of engines.values()) engine.close();
+  engines.clear();
 });
 
 describe("ClusterMetadata", () => {
-  it("reads the metadata log Kafka wrote (transaction markers, offset gaps, PartitionRecord v1)", () => {
+  it("reads the metadata log Kafka wrote (transaction markers, offset gaps, PartitionRecord v1)", async () => {
     const dir = logDirWith(fs.readFileSync(join(fixtures, "kraft-combined-logs", METADATA_LOG)));
-    const metadata = openMetadata(dir);
+    const metadata = await openMetadata(dir);
     expect(metadata.topics().map((t) => t.name)).toEqual(["foo"]);
     const foo = metadata.topicByName("foo")!;
     expect(summary(foo)).toEqual({ name: "foo", topicId: "bfd99e5e-3235-4552-81f8-d4af1741970c", partitions: [[0, 1, 0, [1], [1]]] });
@@ -52,9 +56,9 @@ describe("ClusterMetadata", () => {
     expect(metadata.topicById("bfd99e5e-3235-4552-81f8-d4af1741970c")).toBe(foo);
   });
 
-  it("reads the metadata log the challenge tester writes", () => {
+  it("reads the metadata log the challenge tester writes", async () => {
     const hex = fs.readFileSync(join(fixtures, "tester-mango-cluster-metadata.hex"), "utf8");
-    const metadata = openMetadata(logDirWith(Buffer.from(hex.replace(/\s+/g, ""), "hex")));
+    const metadata = await openMetadata(logDirWith(Buffer.from(hex.replace(/\s+/g, ""), "hex")));
     expect(summary(metadata.topicByName("mango"))).toEqual({
       name: "mango",
       topicId: "71a59a51-8968-4f8b-937e-2d59b2dc350e",
@@ -63,33 +67,33 @@ describe("ClusterMetadata", () => {
     expect(metadata.topicByName("mango")!.partitions.get(0)!.directories).toEqual(["10000000-0000-4000-8000-000000000001"]);
   });
 
-  it("starts empty without a metadata log and creates it, as Kafka lays it out, on the first change", () => {
+  it("starts empty without a metadata log and creates it, as Kafka lays it out, on the first change", async () => {
     const dir = tempDir();
-    const metadata = openMetadata(dir);
+    const metadata = await openMetadata(dir);
     expect(metadata.topics()).toEqual([]);
     expect(fs.existsSync(join(dir, "__cluster_metadata-0"))).toBe(false);
 
-    metadata.createTopic("pear", 2, 1);
+    await metadata.createTopic("pear", 2, 1);
     expect(fs.readFileSync(join(dir, "__cluster_metadata-0", "partition.metadata"), "utf8")).toBe(
       "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAQ",
     );
     expect(fs.existsSync(join(dir, METADATA_LOG))).toBe(true);
   });
 
-  it("keeps created topics, added partitions and deletions across a restart", () => {
+  it("keeps created topics, added partitions and deletions across a restart", async () => {
     const dir = tempDir();
-    let metadata = openMetadata(dir, 7);
-    const pear = metadata.createTopic("pear", 2, 1);
-    const apple = metadata.createTopic("apple", 1, 1);
-    metadata.createTopic("grape", 1, 1);
-    metadata.createPartitions("apple", 3);
-    metadata.deleteTopic("grape");
+    let metadata = await openMetadata(dir, 7);
+    const pear = await metadata.createTopic("pear", 2, 1);
+    const apple = await metadata.createTopic("apple", 1, 1);
+    await metadata.createTopic("grape", 1, 1);
+    await metadata.createPartitions("apple", 3);
+    await metadata.deleteTopic("grape");
     expect(pear.topicId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(pear.topicId).not.toBe("00000000-0000-0000-0000-000000000000");
     expect(apple.topicId).not.toBe(pear.topicId);
     const before = metadata.topics().map(summary);
 
-    metadata = reopen(metadata, dir);
+    metadata = await reopen(metadata, dir);
     expect(metadata.topics().map(summary)).toEqual(before);
     expect(before.map((t) => t!.name)).toEqual(["apple", "pear"]);
     expect(summary(metadata.topicByName("apple"))!.partitions).toEqual([
@@ -101,12 +105,12 @@ describe("ClusterMetadata", () => {
     expect(metadata.topicById(pear.topicId)?.name).toBe("pear");
   });
 
-  it("appends one valid batch per change after the last offset of an existing log", () => {
+  it("appends one valid batch per change after the last offset of an existing log", async () => {
     const hex = fs.readFileSync(join(fixtures, "tester-mango-cluster-metadata.hex"), "utf8");
     const dir = logDirWith(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
     fs.writeFileSync(join(dir, "meta.properties"), "#\ncluster.id=IAAAAAAAQACAAAAAAAAAAQ\ndirectory.id=EAAAAAAAQACAAAAAAAAAAQ==\nnode.id=1\nversion=1\n");
-    const metadata = openMetadata(dir);
-    const banana = metadata.createTopic("banana", 2, 1);
+    const metadata = await openMetadata(dir);
+    const banana = await metadata.createTopic("banana", 2, 1);
 
     const log = fs.readFileSync(join(dir, METADATA_LOG));
     expect(codec.validateRecordBatches(log)).toMatchObject({ error: null, batchCount: 3, validBytes: log.length });
@@ -125,12 +129,12 @@ describe("ClusterMetadata", () => {
     expect(metadata.topics().map((t) => t.name)).toEqual(["banana", "mango"]);
   });
 
-  it("refuses changes that make no sense for this one-broker cluster", () => {
-    const metadata = openMetadata(tempDir());
-    metadata.createTopic("kiwi", 1, 1);
-    expect(() => metadata.createTopic("kiwi", 1, 1)).toThrow();
-    expect(() => metadata.createTopic("fig", 1, 3)).toThrow(RangeError);
-    expect(() => metadata.createPartitions("kiwi", 1)).toThrow(RangeError);
-    expect(() => metadata.deleteTopic("nope")).toThrow();
+  it("refuses changes that make no sense for this one-broker cluster", async () => {
+    const metadata = await openMetadata(tempDir());
+    await metadata.createTopic("kiwi", 1, 1);
+    await expect(metadata.createTopic("kiwi", 1, 1)).rejects.toThrow(TopicExistsError);
+    await expect(metadata.createTopic("fig", 1, 3)).rejects.toThrow(RangeError);
+    await expect(metadata.createPartitions("kiwi", 1)).rejects.toThrow(RangeError);
+    await expect(metadata.deleteTopic("nope")).rejects.toThrow();
   });
 });

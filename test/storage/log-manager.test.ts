@@ -33,14 +33,14 @@ describe("parseTopicPartition", () => {
 });
 
 describe("LogManager", () => {
-  it("finds existing partition logs and skips the metadata log and anything else", () => {
+  it("finds existing partition logs (the metadata log is one) and skips anything else", () => {
     const dir = tempDir();
     for (const name of ["my-topic-12", "__cluster_metadata-0", "foo-0.5e2a1f-delete", "lost+found"]) fs.mkdirSync(join(dir, name));
     fs.writeFileSync(join(dir, "my-topic-12", "00000000000000000000.log"), "");
     fs.writeFileSync(join(dir, "file-1"), "");
     const logs = openManager([dir]);
     expect(logs.getLog("my-topic", 12)?.logEndOffset).toBe(0n);
-    expect(logs.getLog("__cluster_metadata", 0)).toBeUndefined();
+    expect(logs.getLog("__cluster_metadata", 0)?.logEndOffset).toBe(0n);
     expect(logs.getLog("file", 1)).toBeUndefined();
     expect(logs.getLog("my-topic", 0)).toBeUndefined();
   });

@@ -1,0 +1,76 @@
+/**
+ * The storage interface behind the handlers and coordinators. An engine keeps partition logs
+ * (the client topics' and the broker's own: `__cluster_metadata`, `__consumer_offsets`), the
+ * cluster id and the producer-id state. The "files" engine is Kafka's log directory; others keep
+ * the same bytes elsewhere.
+ *
+ * Every operation that may reach a database or the network returns `Awaitable`: the files engine
+ * answers synchronously, and callers always `await`, so an engine that goes async changes no
+ * caller. Reads of a partition's offsets stay synchronous: an engine keeps them in memory and
+ * updates them on its own appends (and, across brokers, on what it hears of others').
+ *
+ * An engine's promises for appends to one partition resolve in call order. What must happen
+ * between reading state and appending (idempotent producers' sequence checks) is serialised per
+ * partition above the engine, in ProducerStates.
+ */
+import type { FetchDataInfo, LogAppendInfo, OFFSET_OUT_OF_RANGE, TimestampAndOffset } from "./unified-log.ts";
+
+export type { FetchDataInfo, LogAppendInfo, TimestampAndOffset } from "./unified-log.ts";
+export { OFFSET_OUT_OF_RANGE } from "./unified-log.ts";
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** One partition's log: Kafka's UnifiedLog, as the handlers and coordinators see it. */
+export interface PartitionLog {
+  readonly logStartOffset: bigint;
+  /** The offset the next appended record gets. */
+  readonly logEndOffset: bigint;
+  readonly highWatermark: bigint;
+  /**
+   * Appends whole batches the caller has validated, rewriting each base_offset in place so
+   * batch i starts where batch i-1 ended; resolves once the batches are in the log (durable as
+   * the engine's flush policy says), with the offsets assigned.
+   */
+  appendAsLeader(batches: Uint8Array): Awaitable<LogAppendInfo>;
+  /** Whole batches from the one holding `fetchOffset`, up to `maxBytes` (at least one batch with `minOneBatch`). */
+  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Awaitable<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE>;
+  /** Every whole batch from the one holding `fromOffset` to the log end: how the broker replays its own logs. */
+  batches(fromOffset?: bigint): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** ListOffsets' lookup, special timestamps (-1 latest, -2 earliest, -3 max timestamp, -4 earliest local) included. */
+  offsetForTimestamp(timestamp: bigint): Awaitable<TimestampAndOffset | undefined>;
+  /** Calls `listener` after every append until the returned function is called: what wakes a waiting Fetch. */
+  onAppend(listener: () => void): () => void;
+  /** Makes everything appended so far durable (fsync; a no-op where appends are durable on their own). */
+  flush(): Awaitable<void>;
+}
+
+/** InitProducerId's state: the next producer id and the transactional ids' ids and epochs. */
+export interface ProducerIdState {
+  nextProducerId: bigint;
+  transactionalIds: Map<string, { producerId: bigint; producerEpoch: number }>;
+}
+
+/** Where ProducerIdManager keeps its state; `save` resolves once it survives a crash, and saves land in call order. */
+export interface ProducerIdStore {
+  load(): Awaitable<ProducerIdState | undefined>;
+  save(state: ProducerIdState): Awaitable<void>;
+}
+
+export type StorageEngineName = "files" | "memory";
+
+export interface StorageEngine {
+  readonly name: StorageEngineName;
+  /** cluster.id, the same for every broker sharing this storage. */
+  readonly clusterId: string;
+  /** The directory id PartitionRecords name for this broker's replicas (Kafka's directory.id). */
+  readonly directoryId: string;
+  readonly producerIds: ProducerIdStore;
+  /** The partition's log if it exists. */
+  getLog(topic: string, partition: number): Awaitable<PartitionLog | undefined>;
+  /** Creates the partition's log (recording `topicId` with it); an existing log is returned as it is. */
+  createLog(topic: string, partition: number, topicId: string): Awaitable<PartitionLog>;
+  /** Removes every partition log of `topic`. */
+  deleteLogs(topic: string): Awaitable<void>;
+  /** Flushes and releases everything; the engine is not used afterwards. */
+  close(): Awaitable<void>;
+}

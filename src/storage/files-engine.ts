@@ -1,0 +1,108 @@
+/**
+ * The "files" storage engine: Kafka's log directories. Partition logs (the broker's internal
+ * topics' too) are `<topic>-<partition>` directories kept by the LogManager; `meta.properties`
+ * holds cluster.id and directory.id; `producer-ids.json` the next producer id.
+ */
+import { randomUUID } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { parseProperties } from "../config.ts";
+import type { ProducerIdState, ProducerIdStore, StorageEngine } from "./engine.ts";
+import { LogManager } from "./log-manager.ts";
+import type { LogConfig, UnifiedLog } from "./unified-log.ts";
+import { uuidFromBase64 } from "./uuid-base64.ts";
+
+export const PRODUCER_IDS_FILE = "producer-ids.json";
+
+/** Kafka's DirectoryId.UNASSIGNED, recorded when meta.properties names no directory.id. */
+export const UNASSIGNED_DIRECTORY_ID = "00000000-0000-0000-0000-000000000000";
+
+export interface FilesEngineConfig extends LogConfig {
+  logDirs: string[];
+  /** node.id, written to a new meta.properties. */
+  nodeId: number;
+}
+
+export class FilesEngine implements StorageEngine {
+  readonly name = "files";
+  readonly producerIds: ProducerIdStore;
+
+  private constructor(
+    private readonly logs: LogManager,
+    readonly clusterId: string,
+    readonly directoryId: string,
+  ) {
+    this.producerIds = new ProducerIdFile(join(logs.logDirs[0], PRODUCER_IDS_FILE));
+  }
+
+  static open(config: FilesEngineConfig): FilesEngine {
+    const { logDirs, nodeId, ...logConfig } = config;
+    for (const dir of logDirs) mkdirSync(dir, { recursive: true });
+    const properties = readOrCreateMetaProperties(logDirs[0], nodeId);
+    const directoryId = uuidFromBase64(properties.get("directory.id") ?? "") ?? UNASSIGNED_DIRECTORY_ID;
+    return new FilesEngine(LogManager.open(logDirs, logConfig), properties.get("cluster.id")!, directoryId);
+  }
+
+  getLog(topic: string, partition: number): UnifiedLog | undefined {
+    return this.logs.getLog(topic, partition);
+  }
+
+  createLog(topic: string, partition: number, topicId: string): UnifiedLog {
+    return this.logs.createLog(topic, partition, topicId);
+  }
+
+  deleteLogs(topic: string): void {
+    this.logs.deleteLogs(topic);
+  }
+
+  close(): void {
+    this.logs.close();
+  }
+}
+
+/** meta.properties (written by `kafka-storage format` or the tester); created with a new cluster.id if absent or without one. */
+function readOrCreateMetaProperties(logDir: string, nodeId: number): Map<string, string> {
+  const path = join(logDir, "meta.properties");
+  const properties = parseProperties(existsSync(path) ? readFileSync(path, "utf8") : "");
+  if (properties.get("cluster.id")) return properties;
+  const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  writeFileSync(path, `#\ncluster.id=${id}\nnode.id=${nodeId}\nversion=1\n`);
+  return parseProperties(readFileSync(path, "utf8"));
+}
+
+interface StoredState {
+  nextProducerId: string;
+  transactionalIds: { [transactionalId: string]: { producerId: string; producerEpoch: number } };
+}
+
+/** producer-ids.json, replaced whole on every save. */
+export class ProducerIdFile implements ProducerIdStore {
+  constructor(private readonly path: string) {}
+
+  load(): ProducerIdState | undefined {
+    if (!existsSync(this.path)) return undefined;
+    const stored = JSON.parse(readFileSync(this.path, "utf8")) as StoredState;
+    const transactionalIds = new Map<string, { producerId: bigint; producerEpoch: number }>();
+    for (const [id, p] of Object.entries(stored.transactionalIds)) {
+      transactionalIds.set(id, { producerId: BigInt(p.producerId), producerEpoch: p.producerEpoch });
+    }
+    return { nextProducerId: BigInt(stored.nextProducerId), transactionalIds };
+  }
+
+  /** Written to a temporary file, fsynced and renamed, so a crash leaves the old or the new state whole. */
+  save(state: ProducerIdState): void {
+    const stored: StoredState = { nextProducerId: state.nextProducerId.toString(), transactionalIds: {} };
+    for (const [id, p] of state.transactionalIds) {
+      stored.transactionalIds[id] = { producerId: p.producerId.toString(), producerEpoch: p.producerEpoch };
+    }
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, JSON.stringify(stored));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+  }
+}
