@@ -17,6 +17,9 @@ export interface BrokerConfig {
   autoCreateTopicsEnable: boolean;
   numPartitions: number;
   logSegmentBytes: number;
+  logIndexIntervalBytes: number;
+  logIndexSizeMaxBytes: number;
+  logFlushOffsetCheckpointIntervalMs: number;
   logFlushIntervalMessages: number;
   logFlushIntervalMs: number;
   groupInitialRebalanceDelayMs: number;
@@ -97,6 +100,9 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     autoCreateTopicsEnable: (props.get("auto.create.topics.enable") ?? "true") === "true",
     numPartitions: intProp(props, "num.partitions", 1),
     logSegmentBytes: intProp(props, "log.segment.bytes", 1073741824),
+    logIndexIntervalBytes: intProp(props, "log.index.interval.bytes", 4096),
+    logIndexSizeMaxBytes: intProp(props, "log.index.size.max.bytes", 10485760),
+    logFlushOffsetCheckpointIntervalMs: intProp(props, "log.flush.offset.checkpoint.interval.ms", 60000),
     logFlushIntervalMessages: intProp(props, "log.flush.interval.messages", Number.MAX_SAFE_INTEGER),
     logFlushIntervalMs: intProp(props, "log.flush.interval.ms", Number.MAX_SAFE_INTEGER),
     groupInitialRebalanceDelayMs: intProp(props, "group.initial.rebalance.delay.ms", 3000),

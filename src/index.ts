@@ -42,6 +42,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     nodeId: config.nodeId,
     codec,
     segmentBytes: config.logSegmentBytes,
+    indexIntervalBytes: config.logIndexIntervalBytes,
+    maxIndexSize: config.logIndexSizeMaxBytes,
+    recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
     flushIntervalMessages: config.logFlushIntervalMessages,
     flushIntervalMs: config.logFlushIntervalMs,
   });

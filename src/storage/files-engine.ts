@@ -8,8 +8,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { parseProperties } from "../config.ts";
 import type { ProducerIdState, ProducerIdStore, StorageEngine } from "./engine.ts";
-import { LogManager } from "./log-manager.ts";
-import type { LogConfig, UnifiedLog } from "./unified-log.ts";
+import { LogManager, type LogManagerConfig } from "./log-manager.ts";
+import type { UnifiedLog } from "./unified-log.ts";
 import { uuidFromBase64 } from "./uuid-base64.ts";
 
 export const PRODUCER_IDS_FILE = "producer-ids.json";
@@ -17,7 +17,7 @@ export const PRODUCER_IDS_FILE = "producer-ids.json";
 /** Kafka's DirectoryId.UNASSIGNED, recorded when meta.properties names no directory.id. */
 export const UNASSIGNED_DIRECTORY_ID = "00000000-0000-0000-0000-000000000000";
 
-export interface FilesEngineConfig extends LogConfig {
+export interface FilesEngineConfig extends LogManagerConfig {
   logDirs: string[];
   /** node.id, written to a new meta.properties. */
   nodeId: number;

@@ -1,11 +1,31 @@
 /**
  * Kafka's LogManager: finds the `<topic>-<partition>` directories in the log dirs at start-up,
  * opens each partition's log the first time it is asked for, creates new partitions in the
- * first log dir, and removes the logs of deleted topics.
+ * first log dir, and removes the logs of deleted topics. Each log dir keeps Kafka's
+ * `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` (rewritten every
+ * `log.flush.offset.checkpoint.interval.ms` and at shutdown) and, between a clean shutdown and
+ * the next start, the `.kafka_cleanshutdown` marker that lets every log open without recovery.
  */
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type LogConfig, UnifiedLog } from "./unified-log.ts";
+import {
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  type PartitionOffset,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  readOffsetCheckpoint,
+  syncDirectory,
+  writeOffsetCheckpoint,
+} from "./offset-checkpoint-file.ts";
+import { type LogConfig, type LogRecoveryState, UnifiedLog } from "./unified-log.ts";
+
+export interface LogManagerConfig extends LogConfig {
+  /** log.flush.offset.checkpoint.interval.ms: how often the recovery points are written. */
+  recoveryPointCheckpointIntervalMs?: number;
+}
+
+/** Kafka's CleanShutdownFileHandler file. */
+export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 
 export interface TopicPartition {
   topic: string;
@@ -33,30 +53,54 @@ export function partitionDirName(topic: string, partition: number): string {
 }
 
 interface PartitionDir extends TopicPartition {
+  /** The log dir holding it. */
+  logDir: string;
   path: string;
+  /** What the checkpoints and the clean-shutdown marker said at start-up; used when the log is opened. */
+  state: LogRecoveryState;
   log?: UnifiedLog;
 }
 
 export class LogManager {
   /** Keyed by directory name. */
   private readonly partitions = new Map<string, PartitionDir>();
+  private readonly checkpointTimer: NodeJS.Timeout;
 
   private constructor(
     readonly logDirs: string[],
-    private readonly config: LogConfig,
-  ) {}
+    private readonly config: LogManagerConfig,
+  ) {
+    this.checkpointTimer = setInterval(() => this.checkpoint(), config.recoveryPointCheckpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
+    this.checkpointTimer.unref();
+  }
 
-  /** Lists the partition directories of every log dir (the first one found wins); logs open on first use. */
-  static open(logDirs: string[], config: LogConfig): LogManager {
+  /**
+   * Lists the partition directories of every log dir (the first one found wins) with their
+   * checkpointed offsets, and takes each dir's clean-shutdown marker away (a crash from now on
+   * must be noticed); logs open on first use.
+   */
+  static open(logDirs: string[], config: LogManagerConfig): LogManager {
     if (logDirs.length === 0) throw new RangeError("at least one log dir is needed");
     const manager = new LogManager(logDirs, config);
     for (const logDir of logDirs) {
       if (!existsSync(logDir)) continue;
+      const marker = join(logDir, CLEAN_SHUTDOWN_FILE);
+      const recoveryPoints = readOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT_FILE));
+      const logStartOffsets = readOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT_FILE));
+      // Without a readable recovery-point checkpoint nothing says what was flushed: recover everything.
+      const hadCleanShutdown = existsSync(marker) && recoveryPoints !== undefined;
+      const byName = (entries: PartitionOffset[] | undefined) => new Map((entries ?? []).map((e) => [partitionDirName(e.topic, e.partition), e.offset]));
+      const [recoveryPointOf, logStartOffsetOf] = [byName(recoveryPoints), byName(logStartOffsets)];
       for (const name of readdirSync(logDir)) {
         const tp = parseTopicPartition(name);
         const path = join(logDir, name);
         if (!tp || manager.partitions.has(name) || !statSync(path).isDirectory()) continue;
-        manager.partitions.set(name, { ...tp, path });
+        const state = { hadCleanShutdown, recoveryPoint: recoveryPointOf.get(name), logStartOffset: logStartOffsetOf.get(name) };
+        manager.partitions.set(name, { ...tp, logDir, path, state });
+      }
+      if (existsSync(marker)) {
+        rmSync(marker);
+        syncDirectory(logDir);
       }
     }
     return manager;
@@ -65,7 +109,7 @@ export class LogManager {
   getLog(topic: string, partition: number): UnifiedLog | undefined {
     const dir = this.partitions.get(partitionDirName(topic, partition));
     if (!dir) return undefined;
-    dir.log ??= UnifiedLog.open(dir.path, this.config);
+    dir.log ??= UnifiedLog.open(dir.path, this.config, dir.state);
     return dir.log;
   }
 
@@ -76,7 +120,7 @@ export class LogManager {
     const name = partitionDirName(topic, partition);
     const path = join(this.logDirs[0], name);
     const log = UnifiedLog.create(path, topicId, this.config);
-    this.partitions.set(name, { topic, partition, path, log });
+    this.partitions.set(name, { topic, partition, logDir: this.logDirs[0], path, state: { hadCleanShutdown: false }, log });
     return log;
   }
 
@@ -90,10 +134,39 @@ export class LogManager {
     }
   }
 
+  /**
+   * Writes each log dir's checkpoints: every partition's recovery point, and the log start
+   * offsets that are past their first segment (Kafka omits the others). A log not opened since
+   * start-up keeps what its checkpoint said.
+   */
+  checkpoint(): void {
+    for (const logDir of this.logDirs) {
+      if (!existsSync(logDir)) continue;
+      const recoveryPoints: PartitionOffset[] = [];
+      const logStartOffsets: PartitionOffset[] = [];
+      for (const dir of this.partitions.values()) {
+        if (dir.logDir !== logDir) continue;
+        const { topic, partition, log, state } = dir;
+        const recoveryPoint = log ? log.recoveryPoint : state.recoveryPoint;
+        if (recoveryPoint !== undefined) recoveryPoints.push({ topic, partition, offset: recoveryPoint });
+        const logStartOffset = log ? (log.logStartOffset > log.firstSegmentBaseOffset ? log.logStartOffset : undefined) : state.logStartOffset;
+        if (logStartOffset !== undefined) logStartOffsets.push({ topic, partition, offset: logStartOffset });
+      }
+      writeOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT_FILE), recoveryPoints);
+      writeOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT_FILE), logStartOffsets);
+    }
+  }
+
+  /** Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker of each log dir. */
   close(): void {
-    for (const dir of this.partitions.values()) {
-      dir.log?.close();
-      dir.log = undefined;
+    clearInterval(this.checkpointTimer);
+    for (const dir of this.partitions.values()) dir.log?.close();
+    this.checkpoint();
+    for (const dir of this.partitions.values()) dir.log = undefined;
+    for (const logDir of this.logDirs) {
+      if (!existsSync(logDir)) continue;
+      writeFileSync(join(logDir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
+      syncDirectory(logDir);
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Kafka's LogSegment: one `<20-digit base offset>.log` file of RecordBatches, appended with
- * positional synchronous writes and read back byte for byte. Its OffsetIndex and TimeIndex live
- * in memory and are rebuilt from the batch headers when the segment is opened.
+ * positional synchronous writes and read back byte for byte, with its OffsetIndex (`.index`)
+ * and TimeIndex (`.timeindex`) beside it. A segment is opened either trusted (its size from the
+ * file system, its largest timestamp from the time index: nothing of the log file is read) or
+ * recovered (every batch header walked, the indexes rebuilt, a torn tail cut off).
  */
 // The default export (not named imports) so tests can observe the segment's file reads.
 import fs from "node:fs";
@@ -16,15 +18,25 @@ import {
   readBatchHeader,
 } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
+import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileName } from "./log-file-utils.ts";
 import { OffsetIndex } from "./offset-index.ts";
 import { TimeIndex } from "./time-index.ts";
 import { batchSpans, lastOffsetOf, wholeBatchesLength } from "./record-batches.ts";
 
 export interface LogSegmentConfig {
-  /** Kafka's log.index.interval.bytes: at most this many bytes lie between two index entries. */
+  /** Kafka's log.index.interval.bytes: an index entry is added once more than this many bytes follow the last one. */
   indexIntervalBytes: number;
-  /** crc32c checks the last batch when the segment is opened; decodeRecordBatch resolves timestamps to records. */
+  /** Kafka's log.index.size.max.bytes: the active segment's indexes are preallocated to it, and the segment rolls when one is full. */
+  maxIndexSize: number;
+  /** crc32c checks the last batch when the segment is recovered; decodeRecordBatch resolves timestamps to records. */
   codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
+}
+
+export interface SegmentOpenOptions {
+  /** Walk the batches and rebuild the indexes (after a crash); otherwise the files are trusted unless an index is missing or fails its sanity check. */
+  recover: boolean;
+  /** The next offset when the caller knows it (a cleanly closed log's recovery point), so the tail need not be read. */
+  nextOffset?: bigint;
 }
 
 export interface TimestampAndOffset {
@@ -39,57 +51,69 @@ export interface FileBatch {
   header: BatchHeader;
 }
 
-const EMPTY = new Uint8Array(0);
-/** How much of the file one read brings in while walking batch headers on open. */
+/** How much of the file one read brings in while walking batch headers on recovery. */
 const SCAN_CHUNK_BYTES = 64 * 1024;
 const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
-const SEGMENT_FILE = /^(\d{20})\.log$/;
+/** Kafka's RecordBatch.NO_TIMESTAMP. */
+const NO_TIMESTAMP = -1n;
+/** Index entries hold offsets relative to the base offset as int32. */
+const MAX_RELATIVE_OFFSET = 2n ** 31n - 1n;
 
 export class LogSegment {
-  readonly offsetIndex: OffsetIndex;
-  readonly timeIndex = new TimeIndex();
   private _size = 0;
-  private _nextOffset: bigint;
-  private _maxTimestamp = -1n;
+  /** Undefined until known: a trusted segment learns it from its tail only when asked. */
+  private _nextOffset: bigint | undefined;
+  private _maxTimestamp = NO_TIMESTAMP;
+  /** The last offset of the batch where the largest timestamp was reached (Kafka's shallowOffsetOfMaxTimestamp). */
+  private offsetOfMaxTimestamp: bigint;
   private bytesSinceLastIndexEntry = 0;
+  /** Whether this segment's indexes were rebuilt from its batches when it was opened. */
+  private _recovered = false;
 
   private constructor(
     readonly file: string,
     private readonly fd: number,
     readonly baseOffset: bigint,
+    readonly offsetIndex: OffsetIndex,
+    readonly timeIndex: TimeIndex,
     private readonly config: LogSegmentConfig,
   ) {
-    this.offsetIndex = new OffsetIndex(baseOffset);
-    this._nextOffset = baseOffset;
+    this.offsetOfMaxTimestamp = baseOffset;
   }
 
   static fileName(baseOffset: bigint): string {
-    return `${baseOffset.toString().padStart(20, "0")}.log`;
-  }
-
-  /** The base offset a segment file name stands for, or undefined for any other file. */
-  static baseOffsetOf(fileName: string): bigint | undefined {
-    const match = SEGMENT_FILE.exec(fileName);
-    return match ? BigInt(match[1]) : undefined;
+    return offsetFileName(baseOffset, LOG_FILE_SUFFIX);
   }
 
   /**
-   * Opens (creating it if needed) the segment starting at `baseOffset` in `dir`, rebuilds its
-   * indexes from the batch headers, and cuts off a torn tail: an incomplete last batch, a
-   * batch_length too small or too large for the file, a magic other than 2, offsets that go
-   * backwards, or a last batch whose CRC does not match.
+   * Opens (creating it if needed) the segment starting at `baseOffset` in `dir`. Recovery walks
+   * the batch headers, rebuilds both indexes, and cuts off a torn tail: an incomplete last
+   * batch, a batch_length too small or too large for the file, a magic other than 2, offsets
+   * that go backwards, or a last batch whose CRC does not match. A trusted open is recovered
+   * too when an index is missing or fails Kafka's sanity check.
    */
-  static open(dir: string, baseOffset: bigint, config: LogSegmentConfig): LogSegment {
+  static open(dir: string, baseOffset: bigint, config: LogSegmentConfig, options: SegmentOpenOptions = { recover: true }): LogSegment {
     const file = join(dir, LogSegment.fileName(baseOffset));
+    const indexFile = join(dir, offsetFileName(baseOffset, INDEX_FILE_SUFFIX));
+    const timeIndexFile = join(dir, offsetFileName(baseOffset, TIME_INDEX_FILE_SUFFIX));
+    const indexesExisted = fs.existsSync(indexFile) && fs.existsSync(timeIndexFile);
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-    const segment = new LogSegment(file, fd, baseOffset, config);
+    const opened: { close(): void }[] = [{ close: () => fs.closeSync(fd) }];
     try {
-      segment.recover();
+      const offsetIndex = OffsetIndex.open(indexFile, baseOffset);
+      opened.push(offsetIndex.index);
+      const timeIndex = TimeIndex.open(timeIndexFile, baseOffset);
+      opened.push(timeIndex.index);
+      const segment = new LogSegment(file, fd, baseOffset, offsetIndex, timeIndex, config);
+      segment._size = fs.fstatSync(fd).size;
+      const trusted = !options.recover && (segment._size === 0 || (indexesExisted && offsetIndex.isSane(segment._size) && timeIndex.isSane()));
+      if (trusted) segment.loadFromIndexes(options.nextOffset);
+      else segment.recover();
+      return segment;
     } catch (err) {
-      fs.closeSync(fd);
+      for (const file of opened.reverse()) file.close();
       throw err;
     }
-    return segment;
   }
 
   /** Bytes of valid batches in the file. */
@@ -99,12 +123,24 @@ export class LogSegment {
 
   /** One past the last offset in the segment; the base offset when it is empty. */
   get nextOffset(): bigint {
+    this._nextOffset ??= this.readNextOffset();
     return this._nextOffset;
   }
 
   /** The largest batch max_timestamp in the segment, -1 when it is empty. */
   get maxTimestamp(): bigint {
     return this._maxTimestamp;
+  }
+
+  /** Whether the batches were walked and the indexes rebuilt when the segment was opened. */
+  get recovered(): boolean {
+    return this._recovered;
+  }
+
+  /** Whether `batches` (offsets assigned, ending at `lastOffset`) must go to a new segment: an index is full or the offsets no longer fit an entry. */
+  needsRoll(lastOffset: bigint): boolean {
+    const { maxIndexSize } = this.config;
+    return this.offsetIndex.index.isFull(maxIndexSize) || this.timeIndex.index.isFull(maxIndexSize) || lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET;
   }
 
   /**
@@ -118,21 +154,35 @@ export class LogSegment {
     const start = this._size;
     writeFully(this.fd, batches, start);
     for (const { position, size } of spans) this.observe(readBatchHeader(batches, position), start + position, size);
+    this.writeIndexes();
   }
 
   /**
    * The on-disk bytes of whole batches starting with the one that holds `startOffset`, at most
-   * `maxBytes` of them; with `minOneBatch` the first batch is returned even when it is larger.
+   * `maxBytes` of them (with `minOneBatch` the first batch is returned even when it is larger);
+   * undefined when no batch of this segment ends at or after `startOffset`.
    */
-  read(startOffset: bigint, maxBytes: number, minOneBatch: boolean): Uint8Array {
-    if (startOffset >= this._nextOffset) return EMPTY;
+  read(startOffset: bigint, maxBytes: number, minOneBatch: boolean): Uint8Array | undefined {
+    if (this._nextOffset !== undefined && startOffset >= this._nextOffset) return undefined;
     const first = this.batchContaining(startOffset);
-    if (!first) return EMPTY;
+    if (!first) return undefined;
     const limit = Math.min(this._size - first.position, Math.max(maxBytes, minOneBatch ? first.size : 0));
-    if (limit < first.size) return EMPTY;
+    if (limit < first.size) return new Uint8Array(0);
     const bytes = new Uint8Array(limit);
     readFully(this.fd, bytes, first.position);
     return bytes.subarray(0, wholeBatchesLength(bytes));
+  }
+
+  /** Every batch of the segment from `position` on, read a bounded chunk at a time. */
+  batchesFrom(position = 0): Generator<FileBatch> {
+    return walkBatches(this.fd, position, this._size, SCAN_CHUNK_BYTES);
+  }
+
+  /** The bytes of one batch found by batchesFrom. */
+  readBatch(batch: FileBatch): Uint8Array {
+    const bytes = new Uint8Array(batch.size);
+    readFully(this.fd, bytes, batch.position);
+    return bytes;
   }
 
   /**
@@ -149,38 +199,94 @@ export class LogSegment {
     return undefined;
   }
 
+  /** Preallocates the indexes so appends never grow their files (Kafka's resizeIndexes on the active segment). */
+  makeActive(): void {
+    this.offsetIndex.index.resize(this.config.maxIndexSize);
+    this.timeIndex.index.resize(this.config.maxIndexSize);
+  }
+
+  /**
+   * What Kafka does when a segment stops being the active one (rolled, or the log closed): a
+   * last time-index entry for the largest timestamp, and both indexes trimmed to their entries.
+   */
+  seal(): void {
+    this.timeIndex.maybeAppend(this._maxTimestamp, this.offsetOfMaxTimestamp);
+    this.offsetIndex.index.resize();
+    this.timeIndex.index.resize();
+  }
+
+  /** fsyncs the log file and both indexes. */
   flush(): void {
     fs.fsyncSync(this.fd);
+    this.offsetIndex.index.flush();
+    this.timeIndex.index.flush();
   }
 
   close(): void {
+    this.seal();
+    this.offsetIndex.index.close();
+    this.timeIndex.index.close();
     fs.closeSync(this.fd);
   }
 
+  /** A trusted open: the largest timestamp is the time index's last entry; the log file is not read. */
+  private loadFromIndexes(nextOffset: bigint | undefined): void {
+    const lastTime = this.timeIndex.lastEntry();
+    if (lastTime) {
+      this._maxTimestamp = lastTime.timestamp;
+      this.offsetOfMaxTimestamp = lastTime.offset;
+    }
+    this.bytesSinceLastIndexEntry = this._size - (this.offsetIndex.lastEntry()?.position ?? 0);
+    this._nextOffset = this._size === 0 ? this.baseOffset : nextOffset;
+  }
+
+  /** Kafka's readNextOffset: the last batch after the last index entry, a walk over at most log.index.interval.bytes. */
+  private readNextOffset(): bigint {
+    let next = this.baseOffset;
+    for (const batch of walkBatches(this.fd, this.offsetIndex.lastEntry()?.position ?? 0, this._size, SCAN_CHUNK_BYTES)) next = lastOffsetOf(batch.header) + 1n;
+    return next;
+  }
+
   private recover(): void {
-    const fileSize = fs.fstatSync(this.fd).size;
+    const fileSize = this._size;
+    this._size = 0;
+    this._nextOffset = this.baseOffset;
+    this.offsetIndex.index.truncateTo(0);
+    this.timeIndex.index.truncateTo(0);
+    this._recovered = true;
     // Indexing lags one batch behind so that the last batch can still be dropped if its CRC fails.
     let last: FileBatch | undefined;
     for (const batch of walkBatches(this.fd, 0, fileSize, SCAN_CHUNK_BYTES)) {
       const expected = last ? lastOffsetOf(last.header) + 1n : this.baseOffset;
-      if (batch.header.baseOffset < expected) break;
+      if (batch.header.baseOffset < expected || lastOffsetOf(batch.header) - this.baseOffset > MAX_RELATIVE_OFFSET) break;
       if (last) this.observe(last.header, last.position, last.size);
       last = batch;
     }
     if (last && this.crcMatches(last)) this.observe(last.header, last.position, last.size);
     if (this._size < fileSize) fs.ftruncateSync(this.fd, this._size);
+    this.seal();
   }
 
+  /** Kafka's per-batch bookkeeping on append and recovery. */
   private observe(header: BatchHeader, position: number, size: number): void {
-    if (this.bytesSinceLastIndexEntry >= this.config.indexIntervalBytes) {
-      this.offsetIndex.append(header.baseOffset, position);
-      this.timeIndex.maybeAppend(this._maxTimestamp, header.baseOffset);
+    const lastOffset = lastOffsetOf(header);
+    if (header.maxTimestamp > this._maxTimestamp) {
+      this._maxTimestamp = header.maxTimestamp;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this._maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += size;
-    if (header.maxTimestamp > this._maxTimestamp) this._maxTimestamp = header.maxTimestamp;
-    this._nextOffset = lastOffsetOf(header) + 1n;
+    this._nextOffset = lastOffset + 1n;
     this._size = position + size;
+  }
+
+  private writeIndexes(): void {
+    this.offsetIndex.index.writePending();
+    this.timeIndex.index.writePending();
   }
 
   /** The first batch whose last offset is at least `offset`, found from the nearest index entry. */
@@ -191,12 +297,6 @@ export class LogSegment {
       if (lastOffsetOf(batch.header) >= offset) return batch;
     }
     return undefined;
-  }
-
-  private readBatch(batch: FileBatch): Uint8Array {
-    const bytes = new Uint8Array(batch.size);
-    readFully(this.fd, bytes, batch.position);
-    return bytes;
   }
 
   private crcMatches(batch: FileBatch): boolean {

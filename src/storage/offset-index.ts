@@ -1,46 +1,77 @@
 /**
- * Kafka's OffsetIndex, kept in memory: a sparse, ascending map from offsets (stored relative
- * to the segment's base offset) to the file position of the batch that starts there. The
- * segment adds an entry every `log.index.interval.bytes`, so finding any offset costs a
- * binary search plus a walk over at most that many bytes of batch headers.
+ * Kafka's OffsetIndex (`<base offset>.index`): a sparse, ascending map from offsets to the file
+ * position of a batch, 8 bytes an entry — the offset relative to the segment's base offset and
+ * the position, both big-endian int32. Like Kafka, an entry names the last offset of the batch
+ * that starts at its position, and the segment adds one every `log.index.interval.bytes`, so
+ * finding any offset costs a binary search plus a walk over at most that many bytes of batch headers.
  */
+import { IndexFile } from "./index-file.ts";
 
 export interface OffsetPosition {
   offset: bigint;
   position: number;
 }
 
-export class OffsetIndex {
-  private readonly relativeOffsets: number[] = [];
-  private readonly positions: number[] = [];
+const ENTRY_SIZE = 8;
 
-  constructor(readonly baseOffset: bigint) {}
+export class OffsetIndex {
+  private constructor(
+    private readonly file: IndexFile,
+    readonly baseOffset: bigint,
+  ) {}
+
+  static open(file: string, baseOffset: bigint): OffsetIndex {
+    return new OffsetIndex(IndexFile.open(file, ENTRY_SIZE), baseOffset);
+  }
+
+  get index(): IndexFile {
+    return this.file;
+  }
 
   get entries(): number {
-    return this.positions.length;
+    return this.file.entries;
   }
 
   entry(i: number): OffsetPosition {
-    return { offset: this.baseOffset + BigInt(this.relativeOffsets[i]), position: this.positions[i] };
+    return decode(this.file.entry(i), this.baseOffset);
+  }
+
+  lastEntry(): OffsetPosition | undefined {
+    const last = this.file.lastEntry();
+    return last && decode(last, this.baseOffset);
   }
 
   /** Entries must come in increasing offset and position order, as batches are appended. */
   append(offset: bigint, position: number): void {
-    const relative = Number(offset - this.baseOffset);
-    const last = this.positions.length - 1;
-    if (last >= 0 && (relative <= this.relativeOffsets[last] || position <= this.positions[last])) {
-      throw new RangeError(`index entry ${offset}@${position} does not follow ${this.entry(last).offset}@${this.positions[last]}`);
+    const last = this.lastEntry();
+    if (last && (offset <= last.offset || position <= last.position)) {
+      throw new RangeError(`index entry ${offset}@${position} does not follow ${last.offset}@${last.position}`);
     }
-    this.relativeOffsets.push(relative);
-    this.positions.push(position);
+    const entry = Buffer.alloc(ENTRY_SIZE);
+    entry.writeInt32BE(Number(offset - this.baseOffset), 0);
+    entry.writeInt32BE(position, 4);
+    this.file.append(entry);
   }
 
   /** The greatest entry at or before `offset`; the segment start when there is none. */
   lookup(offset: bigint): OffsetPosition {
     const relative = Number(offset - this.baseOffset);
-    const i = searchLast(this.positions.length, (j) => this.relativeOffsets[j] <= relative);
+    const i = searchLast(this.file.entries, (j) => this.file.entry(j).readInt32BE(0) <= relative);
     return i < 0 ? { offset: this.baseOffset, position: 0 } : this.entry(i);
   }
+
+  /**
+   * Kafka's sanity check, from the last entry alone: it must lie in the segment
+   * (offset from the base on, position inside `segmentSize`).
+   */
+  isSane(segmentSize: number): boolean {
+    const last = this.lastEntry();
+    return !this.file.misaligned && (!last || (last.offset >= this.baseOffset && last.position >= 0 && last.position < segmentSize));
+  }
+}
+
+function decode(entry: Buffer, baseOffset: bigint): OffsetPosition {
+  return { offset: baseOffset + BigInt(entry.readInt32BE(0)), position: entry.readInt32BE(4) };
 }
 
 /** Binary search over `count` entries sorted so that `atOrBefore` holds for a prefix: the last index of that prefix, or -1. */

@@ -1,12 +1,14 @@
 /**
  * Kafka's UnifiedLog for one partition directory: its segments, offsets, appends as leader,
- * reads for Fetch, timestamp lookups for ListOffsets, the flush policy, and wake-ups for
- * fetches waiting on new data. This broker is the only replica, so the high watermark is
- * always the log end offset.
+ * reads for Fetch, timestamp lookups for ListOffsets, the flush policy and recovery point, and
+ * wake-ups for fetches waiting on new data. This broker is the only replica, so the high
+ * watermark is always the log end offset.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
+import { DEFAULT_INDEX_SIZE_MAX_BYTES } from "./index-file.ts";
+import { LOG_FILE_SUFFIX, parseOffsetFileName } from "./log-file-utils.ts";
 import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./log-segment.ts";
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
@@ -21,6 +23,8 @@ export interface LogConfig {
   segmentBytes?: number;
   /** log.index.interval.bytes */
   indexIntervalBytes?: number;
+  /** log.index.size.max.bytes */
+  maxIndexSize?: number;
   /** log.flush.interval.messages: fsync once this many records are unflushed. */
   flushIntervalMessages?: number;
   /** log.flush.interval.ms: fsync once the oldest unflushed append is this old. */
@@ -29,6 +33,19 @@ export interface LogConfig {
 
 export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+
+/** What the log dir knows about a log from its last run (Kafka's LogLoader inputs). */
+export interface LogRecoveryState {
+  /** The log dir held Kafka's clean-shutdown marker: no segment needs recovery. */
+  hadCleanShutdown: boolean;
+  /** From recovery-point-offset-checkpoint: everything before it was flushed. */
+  recoveryPoint?: bigint;
+  /** From log-start-offset-checkpoint, when it is past the first segment's base offset. */
+  logStartOffset?: bigint;
+}
+
+/** With nothing known, every segment is recovered. */
+const UNKNOWN_STATE: LogRecoveryState = { hadCleanShutdown: false };
 
 /** What Fetch answers when the fetch offset is outside [logStartOffset, logEndOffset]. */
 export const OFFSET_OUT_OF_RANGE = "OFFSET_OUT_OF_RANGE";
@@ -68,35 +85,60 @@ export class UnifiedLog implements PartitionLog {
   private dirty = false;
   private lastFlushMs = Date.now();
   private flushTimer: NodeJS.Timeout | undefined;
+  private _recoveryPoint: bigint;
+  private _logStartOffset: bigint;
 
   private constructor(
     readonly dir: string,
     segments: LogSegment[],
     private readonly segmentConfig: LogSegmentConfig,
     config: LogConfig,
+    state: LogRecoveryState,
   ) {
     this.segments = segments;
+    const first = segments[0].baseOffset;
+    this._recoveryPoint = bigMin(state.recoveryPoint ?? first, this.logEndOffset);
+    this._logStartOffset = bigMax(first, bigMin(state.logStartOffset ?? first, this.logEndOffset));
     this.segmentBytes = config.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.flushIntervalMessages = config.flushIntervalMessages ?? Number.MAX_SAFE_INTEGER;
     this.flushIntervalMs = config.flushIntervalMs ?? Number.MAX_SAFE_INTEGER;
   }
 
-  /** Opens every segment in `dir` (an empty one at offset 0 if there is none), each recovered from its batch headers. */
-  static open(dir: string, config: LogConfig): UnifiedLog {
-    const segmentConfig: LogSegmentConfig = { indexIntervalBytes: config.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES, codec: config.codec };
+  /**
+   * Opens every segment in `dir` (an empty one at offset 0 if there is none), as Kafka's
+   * LogLoader does: after a clean shutdown every segment is trusted (its indexes are read, not
+   * its batches, unless an index is missing or corrupt); after a crash the segments from the one
+   * holding the recovery point on are recovered from their batch headers.
+   */
+  static open(dir: string, config: LogConfig, state: LogRecoveryState = UNKNOWN_STATE): UnifiedLog {
+    const segmentConfig: LogSegmentConfig = {
+      indexIntervalBytes: config.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES,
+      maxIndexSize: config.maxIndexSize ?? DEFAULT_INDEX_SIZE_MAX_BYTES,
+      codec: config.codec,
+    };
     const baseOffsets = readdirSync(dir)
-      .map((name) => LogSegment.baseOffsetOf(name))
-      .filter((b): b is bigint => b !== undefined)
+      .map((name) => parseOffsetFileName(name))
+      .filter((f) => f !== undefined && f.suffix === LOG_FILE_SUFFIX && f.state === undefined)
+      .map((f) => f!.offset)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (baseOffsets.length === 0) baseOffsets.push(0n);
+    const firstUnflushed = state.hadCleanShutdown
+      ? baseOffsets.length
+      : Math.max(0, searchLast(baseOffsets.length, (i) => baseOffsets[i] <= (state.recoveryPoint ?? 0n)));
     const segments: LogSegment[] = [];
     try {
-      for (const baseOffset of baseOffsets) segments.push(LogSegment.open(dir, baseOffset, segmentConfig));
+      baseOffsets.forEach((baseOffset, i) => {
+        const active = i === baseOffsets.length - 1;
+        // A cleanly closed log's recovery point is its end offset, so the active segment's tail need not be read.
+        const nextOffset = active && state.recoveryPoint !== undefined && state.recoveryPoint >= baseOffset ? state.recoveryPoint : undefined;
+        segments.push(LogSegment.open(dir, baseOffset, segmentConfig, { recover: i >= firstUnflushed, nextOffset }));
+      });
+      segments[segments.length - 1].makeActive();
     } catch (err) {
       for (const segment of segments) segment.close();
       throw err;
     }
-    return new UnifiedLog(dir, segments, segmentConfig, config);
+    return new UnifiedLog(dir, segments, segmentConfig, config, state);
   }
 
   /** Creates the directory and its partition.metadata (if needed), then opens the log. */
@@ -107,6 +149,16 @@ export class UnifiedLog implements PartitionLog {
   }
 
   get logStartOffset(): bigint {
+    return this._logStartOffset;
+  }
+
+  /** The offset up to which the log is known to be on disk: a crash recovers only what follows. */
+  get recoveryPoint(): bigint {
+    return this._recoveryPoint;
+  }
+
+  /** The first segment's base offset: the log start offset needs checkpointing only when past it. */
+  get firstSegmentBaseOffset(): bigint {
     return this.segments[0].baseOffset;
   }
 
@@ -140,7 +192,7 @@ export class UnifiedLog implements PartitionLog {
       nextOffset += BigInt(header.lastOffsetDelta) + 1n;
       records += header.recordsCount;
     }
-    this.maybeRoll(batches.length);
+    this.maybeRoll(batches.length, nextOffset - 1n);
     this.activeSegment.append(batches);
     this.dirty = true;
     this.unflushedMessages += records;
@@ -155,10 +207,12 @@ export class UnifiedLog implements PartitionLog {
    */
   read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): FetchDataInfo | typeof OFFSET_OUT_OF_RANGE {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) return OFFSET_OUT_OF_RANGE;
-    let i = this.segmentIndexFor(fetchOffset);
-    while (i < this.segments.length - 1 && fetchOffset >= this.segments[i].nextOffset) i++;
-    const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch);
-    return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+    // A segment holds nothing at or after the offset when it ends before it (or compaction emptied its tail): try the next.
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch);
+      if (records) return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+    }
+    return { records: new Uint8Array(0), highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
   }
 
   /**
@@ -216,6 +270,7 @@ export class UnifiedLog implements PartitionLog {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.dirty) this.activeSegment.flush();
+    this._recoveryPoint = this.logEndOffset;
     this.dirty = false;
     this.unflushedMessages = 0;
     this.lastFlushMs = Date.now();
@@ -238,12 +293,16 @@ export class UnifiedLog implements PartitionLog {
     return Math.max(0, searchLast(this.segments.length, (i) => this.segments[i].baseOffset <= offset));
   }
 
-  private maybeRoll(incomingBytes: number): void {
+  private maybeRoll(incomingBytes: number, lastOffset: bigint): void {
     const active = this.activeSegment;
-    if (active.size === 0 || active.size + incomingBytes <= this.segmentBytes) return;
+    if (active.size === 0 || (active.size + incomingBytes <= this.segmentBytes && !active.needsRoll(lastOffset))) return;
     // The rolled segment is never written again; make it durable once, like Kafka's flush on roll.
+    active.seal();
     active.flush();
-    this.segments.push(LogSegment.open(this.dir, active.nextOffset, this.segmentConfig));
+    this._recoveryPoint = active.nextOffset;
+    const next = LogSegment.open(this.dir, active.nextOffset, this.segmentConfig, { recover: true });
+    next.makeActive();
+    this.segments.push(next);
   }
 
   private maybeFlush(): void {
@@ -261,4 +320,12 @@ export class UnifiedLog implements PartitionLog {
     // A listener may unsubscribe others (a waiting fetch drops all of its subscriptions at once).
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+function bigMin(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function bigMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }

@@ -52,7 +52,7 @@ describe("LogManager", () => {
     expect(logs.getLog("old", 0)).toBeDefined();
 
     const created = logs.createLog("new.topic", 2, "71a59a51-8968-4f8b-937e-2d59b2dc350e");
-    expect(fs.readdirSync(join(first, "new.topic-2")).sort()).toEqual(["00000000000000000000.log", "partition.metadata"]);
+    expect(fs.readdirSync(join(first, "new.topic-2")).sort()).toEqual(["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex", "partition.metadata"]);
     expect(readPartitionMetadata(join(first, "new.topic-2"))).toBe("71a59a51-8968-4f8b-937e-2d59b2dc350e");
     expect(logs.getLog("new.topic", 2)).toBe(created);
     expect(logs.createLog("new.topic", 2, "71a59a51-8968-4f8b-937e-2d59b2dc350e")).toBe(created);

@@ -4,13 +4,18 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { LogSegment } from "../../src/storage/log-segment.ts";
 import { BASE_TIMESTAMP, batch, codec, concat, recordsIn, tempDir } from "./support.ts";
 
-const config = { indexIntervalBytes: 4096, codec };
+const config = { indexIntervalBytes: 4096, maxIndexSize: 10 * 1024 * 1024, codec };
 const open: LogSegment[] = [];
 
 function openSegment(dir: string, baseOffset = 0n, indexIntervalBytes = 4096): LogSegment {
   const segment = LogSegment.open(dir, baseOffset, { ...config, indexIntervalBytes });
   open.push(segment);
   return segment;
+}
+
+/** What the segment holds from `offset` on, empty when it holds nothing there. */
+function readFrom(segment: LogSegment, offset: bigint, maxBytes: number, minOneBatch: boolean): Uint8Array {
+  return segment.read(offset, maxBytes, minOneBatch) ?? new Uint8Array(0);
 }
 
 afterEach(() => {
@@ -30,7 +35,7 @@ describe("LogSegment", () => {
     const segment = openSegment(dir);
     expect(segment.size).toBe(0);
     expect(segment.nextOffset).toBe(0n);
-    expect(segment.read(0n, 1 << 20, true)).toHaveLength(0);
+    expect(readFrom(segment, 0n, 1 << 20, true)).toHaveLength(0);
   });
 
   it("names its file by the 20-digit base offset and serves appended bytes unchanged", () => {
@@ -38,10 +43,10 @@ describe("LogSegment", () => {
     const segment = openSegment(dir, 42n);
     const bytes = concat(stored(42n, "a"), batch(["b", "c"], undefined, 43n));
     segment.append(bytes);
-    expect(fs.readdirSync(dir)).toEqual(["00000000000000000042.log"]);
+    expect(fs.readdirSync(dir).sort()).toEqual(["00000000000000000042.index", "00000000000000000042.log", "00000000000000000042.timeindex"]);
     expect(fs.readFileSync(join(dir, "00000000000000000042.log"))).toEqual(Buffer.from(bytes));
     expect(segment.nextOffset).toBe(45n);
-    expect(Buffer.from(segment.read(42n, 1 << 20, true))).toEqual(Buffer.from(bytes));
+    expect(Buffer.from(readFrom(segment, 42n, 1 << 20, true))).toEqual(Buffer.from(bytes));
   });
 
   it("rebuilds its offsets on reopen so later appends continue the sequence", () => {
@@ -55,7 +60,7 @@ describe("LogSegment", () => {
     expect(reopened.nextOffset).toBe(2n);
     expect(reopened.size).toBe(fs.statSync(join(dir, "00000000000000000000.log")).size);
     reopened.append(stored(2n, "c"));
-    expect(recordsIn(reopened.read(0n, 1 << 20, true)).map((r) => [r.offset, r.value])).toEqual([
+    expect(recordsIn(readFrom(reopened, 0n, 1 << 20, true)).map((r) => [r.offset, r.value])).toEqual([
       [0n, "a"],
       [1n, "b"],
       [2n, "c"],
@@ -89,9 +94,9 @@ describe("LogSegment", () => {
         expect(segment.size).toBe(good.length);
         expect(segment.nextOffset).toBe(2n);
         expect(fs.statSync(file).size).toBe(good.length);
-        expect(Buffer.from(segment.read(0n, 1 << 20, true))).toEqual(Buffer.from(good));
+        expect(Buffer.from(readFrom(segment, 0n, 1 << 20, true))).toEqual(Buffer.from(good));
         segment.append(next);
-        expect(recordsIn(segment.read(2n, 1 << 20, true)).map((r) => r.value)).toEqual(["c"]);
+        expect(recordsIn(readFrom(segment, 2n, 1 << 20, true)).map((r) => r.value)).toEqual(["c"]);
       });
     }
   });
@@ -103,10 +108,10 @@ describe("LogSegment", () => {
     segment.append(concat(...batches));
     const one = batches[0].length;
 
-    expect(segment.read(0n, 2 * one + one / 2, false)).toHaveLength(2 * one);
-    expect(recordsIn(segment.read(1n, 10, true)).map((r) => r.value)).toEqual(["value-1"]);
-    expect(segment.read(1n, 10, false)).toHaveLength(0);
-    expect(segment.read(4n, 1 << 20, true)).toHaveLength(0);
+    expect(readFrom(segment, 0n, 2 * one + one / 2, false)).toHaveLength(2 * one);
+    expect(recordsIn(readFrom(segment, 1n, 10, true)).map((r) => r.value)).toEqual(["value-1"]);
+    expect(readFrom(segment, 1n, 10, false)).toHaveLength(0);
+    expect(readFrom(segment, 4n, 1 << 20, true)).toHaveLength(0);
   });
 
   it("serves a fetch from inside a batch starting at that batch's first byte", () => {
@@ -114,7 +119,7 @@ describe("LogSegment", () => {
     const segment = openSegment(dir);
     const first = batch(["a", "b", "c"], undefined, 0n);
     segment.append(concat(first, stored(3n, "d")));
-    expect(Buffer.from(segment.read(1n, first.length, false))).toEqual(Buffer.from(first));
+    expect(Buffer.from(readFrom(segment, 1n, first.length, false))).toEqual(Buffer.from(first));
   });
 
   it("indexes at least every indexIntervalBytes and finds an offset without reading from the file start", () => {
@@ -142,7 +147,7 @@ describe("LogSegment", () => {
       return readSync(fd, buf, off, len, pos);
     }) as typeof fs.readSync);
     const target = 350n;
-    expect(recordsIn(segment.read(target, 1, true)).map((r) => r.value)).toEqual(["value-350"]);
+    expect(recordsIn(readFrom(segment, target, 1, true)).map((r) => r.value)).toEqual(["value-350"]);
     const nearest = offsetIndex.lookup(target).position;
     expect(nearest).toBeGreaterThan(0);
     expect(Math.min(...reads)).toBeGreaterThanOrEqual(nearest);
