@@ -97,6 +97,8 @@ export interface GroupSummary {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The protocol type of Kafka's consumers, whose member metadata is a ConsumerProtocolSubscription. */
+const CONSUMER_PROTOCOL_TYPE = "consumer";
 /** setTimeout fires at once for longer delays. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -625,6 +627,37 @@ export class GroupCoordinator {
 
   fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): Map<string, Map<number, OffsetAndMetadata | undefined>> {
     return this.offsets.fetchOffsets(groupId, topics);
+  }
+
+  // ---- DeleteGroups / OffsetDelete ----------------------------------------------------------
+
+  /** Only a group without members can be deleted; its offsets go with it (tombstones in __consumer_offsets). */
+  async deleteGroup(groupId: string): Promise<number> {
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (groupId === "") return ErrorCode.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    if (!group) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is("Empty")) return ErrorCode.NON_EMPTY_GROUP;
+    this.groups.delete(groupId);
+    await this.offsets.deleteOffsets(groupId);
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * Deletes committed offsets of topics no member is subscribed to: any topic of an Empty group;
+   * for a group with members, only one running the "consumer" protocol (whose subscriptions the
+   * coordinator can read), else NON_EMPTY_GROUP.
+   */
+  async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<{ errorCode: number; subscribedTopics: Set<string> }> {
+    const none = new Set<string>();
+    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, subscribedTopics: none };
+    const group = this.groups.get(groupId);
+    if (!group) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, subscribedTopics: none };
+    if (!group.is("Empty") && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, subscribedTopics: none };
+    const subscribedTopics = group.is("Empty") ? none : group.subscribedTopics();
+    await this.offsets.deleteOffsets(groupId, partitions.filter((p) => !subscribedTopics.has(p.topic)));
+    this.maybeForget(group);
+    return { errorCode: ErrorCode.NONE, subscribedTopics };
   }
 
   // ---- ListGroups / DescribeGroups ----------------------------------------------------------

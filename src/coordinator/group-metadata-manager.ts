@@ -96,6 +96,24 @@ export class GroupMetadataManager {
     for (const c of commits) this.put(groupId, c);
   }
 
+  /**
+   * Writes a tombstone for each committed offset of `partitions` (every one of the group's when
+   * undefined) in one batch, then forgets them.
+   */
+  async deleteOffsets(groupId: string, partitions?: { topic: string; partition: number }[]): Promise<void> {
+    const committed = this.offsets.get(groupId);
+    if (!committed) return;
+    const doomed = partitions === undefined ? [...committed.values()] : partitions.filter((p) => committed.has(key(p.topic, p.partition)));
+    if (doomed.length === 0) return;
+    const batch = brokerBatch(
+      this.codec,
+      doomed.map((p) => ({ key: offsetCommitKey(groupId, p.topic, p.partition), value: null })),
+    );
+    const log = await this.offsetsLog(this.partitionFor(groupId));
+    await log.appendAsLeader(batch);
+    for (const p of doomed) this.delete(groupId, p.topic, p.partition);
+  }
+
   /** The committed offset of each partition asked for (undefined when none); null topics = all of the group's. */
   fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): Map<string, Map<number, OffsetAndMetadata | undefined>> {
     const committed = this.offsets.get(groupId);

@@ -3,6 +3,8 @@
  * group, which generation it is in, who leads it, and which protocol it runs. The rules that
  * move a group between states live in GroupCoordinator; this module only keeps the books.
  */
+import { Reader } from "../protocol/reader.ts";
+import { decodeConsumerProtocolSubscription } from "../protocol/generated/consumer-protocol-subscription.ts";
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -166,6 +168,18 @@ export class GroupMetadata {
     const leader = this.leaderId === null ? undefined : this.members.get(this.leaderId);
     const candidates = leader?.protocols ?? this.members.values().next().value?.protocols ?? [];
     return candidates.find((p) => this.everyMemberSupports(p.name))?.name ?? null;
+  }
+
+  /** The topics the members' ConsumerProtocolSubscriptions name (for the "consumer" protocol type). */
+  subscribedTopics(): Set<string> {
+    const topics = new Set<string>();
+    for (const m of this.members.values()) {
+      const r = new Reader(m.metadataFor(this.protocolName ?? ""));
+      const version = r.int16();
+      const subscription = decodeConsumerProtocolSubscription(r, Math.min(Math.max(version, 0), 3));
+      if (!r.failed) for (const t of subscription.topics) topics.add(t);
+    }
+    return topics;
   }
 
   /** The members with their metadata for the chosen protocol, as the leader needs them to assign. */

@@ -20,6 +20,16 @@ import { offsetFetch } from "./offset-fetch.ts";
 import { listGroups } from "./list-groups.ts";
 import { describeGroups } from "./describe-groups.ts";
 import { initProducerId } from "./init-producer-id.ts";
+import { deleteGroups } from "./delete-groups.ts";
+import { offsetDelete } from "./offset-delete.ts";
+import { describeCluster } from "./describe-cluster.ts";
+import { describeLogDirs } from "./describe-log-dirs.ts";
+import { electLeaders } from "./elect-leaders.ts";
+import { listPartitionReassignments } from "./list-partition-reassignments.ts";
+import { alterPartitionReassignments } from "./alter-partition-reassignments.ts";
+import { describeClientQuotas } from "./describe-client-quotas.ts";
+import { alterClientQuotas } from "./alter-client-quotas.ts";
+import { alterReplicaLogDirs } from "./alter-replica-log-dirs.ts";
 
 export class ApiTable {
   private readonly byKey = new Map<number, ApiHandler>();
@@ -60,5 +70,15 @@ export function defaultApiTable(): ApiTable {
     listGroups,
     describeGroups,
     initProducerId,
+    deleteGroups,
+    offsetDelete,
+    describeCluster,
+    describeLogDirs,
+    electLeaders,
+    listPartitionReassignments,
+    alterPartitionReassignments,
+    describeClientQuotas,
+    alterClientQuotas,
+    alterReplicaLogDirs,
   ]);
 }

@@ -1,12 +1,9 @@
 import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_GROUPS_REQUEST, decodeDescribeGroupsRequest } from "../protocol/generated/describe-groups-request.ts";
+import { authorizedOperationsIf } from "./authorized-operations.ts";
 import { type DescribeGroupsResponse, encodeDescribeGroupsResponse } from "../protocol/generated/describe-groups-response.ts";
 
-/** READ, DELETE and DESCRIBE (bits 3, 6, 8): what a group allows when no authorizer is configured. */
-const GROUP_AUTHORIZED_OPERATIONS = 0b1_0100_1000;
-/** "Not requested" in authorized-operations fields. */
-const OPERATIONS_OMITTED = -2147483648;
 
 /** An unknown group is described as Dead with no error, as Kafka does up to v5. */
 export const describeGroups = defineApi(
@@ -33,7 +30,7 @@ export const describeGroups = defineApi(
           memberMetadata: m.metadata,
           memberAssignment: m.assignment,
         })),
-        authorizedOperations: req.includeAuthorizedOperations ? GROUP_AUTHORIZED_OPERATIONS : OPERATIONS_OMITTED,
+        authorizedOperations: authorizedOperationsIf(req.includeAuthorizedOperations, ctx, "GROUP", groupId),
       };
     }),
   }),

@@ -11,7 +11,7 @@ import {
   type DescribeTopicPartitionsResponseTopic,
   encodeDescribeTopicPartitionsResponse,
 } from "../protocol/generated/describe-topic-partitions-response.ts";
-import { TOPIC_AUTHORIZED_OPERATIONS } from "./topic-operations.ts";
+import { authorizedOperations } from "./authorized-operations.ts";
 
 /**
  * Topics sorted by name, partitions ascending, at most `responsePartitionLimit` partitions;
@@ -34,7 +34,7 @@ export const describeTopicPartitions = defineApi(
       const topic = metadata.topicByName(name);
       if (!topic) {
         topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false,
-          partitions: [], topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS });
+          partitions: [], topicAuthorizedOperations: authorizedOperations(ctx, "TOPIC", name) });
         continue;
       }
       if (budget === 0) {
@@ -64,7 +64,7 @@ export const describeTopicPartitions = defineApi(
           lastKnownElr: [],
           offlineReplicas: [],
         })),
-        topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+        topicAuthorizedOperations: authorizedOperations(ctx, "TOPIC", name),
       });
       if (nextCursor) break;
     }

@@ -3,8 +3,8 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { METADATA_REQUEST, decodeMetadataRequest } from "../protocol/generated/metadata-request.ts";
 import { type MetadataResponse, type MetadataResponseTopic, encodeMetadataResponse } from "../protocol/generated/metadata-response.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
-import { TOPIC_AUTHORIZED_OPERATIONS } from "./topic-operations.ts";
 import { TopicExistsError } from "../storage/cluster-metadata.ts";
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
 import { topicNameError } from "./topic-name.ts";
 
 /** This broker is the whole cluster: the only broker, the controller, and every partition's leader. */
@@ -20,14 +20,14 @@ export const metadata = defineApi(
     const autoCreate = broker.config.autoCreateTopicsEnable && (req.allowAutoTopicCreation ?? true);
     if (!allTopics && autoCreate) await createMissingTopics(ctx, req.topics!);
     const topics = allTopics
-      ? broker.metadata.topics().map((t) => describeTopic(ctx, t.name))
+      ? broker.metadata.topics().map((t) => describeTopic(ctx, t.name, req.includeTopicAuthorizedOperations))
       : req.topics!.map((t) => {
           const name = t.name ?? (t.topicId && t.topicId !== ZERO_UUID ? broker.metadata.topicById(t.topicId)?.name : undefined);
           if (name === undefined) return unknownTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
           if (!broker.metadata.topicByName(name) && autoCreate && topicNameError(name)) {
             return unknownTopic(name, t.topicId, ErrorCode.INVALID_TOPIC_EXCEPTION);
           }
-          return describeTopic(ctx, name);
+          return describeTopic(ctx, name, req.includeTopicAuthorizedOperations);
         });
     const { host, port } = broker.advertisedAddress(ctx.localAddress);
     return {
@@ -36,7 +36,8 @@ export const metadata = defineApi(
       clusterId: broker.clusterId,
       controllerId: broker.config.nodeId,
       topics,
-      clusterAuthorizedOperations: -2147483648,
+      // Only v8-10 can ask; later versions use DescribeCluster.
+      clusterAuthorizedOperations: authorizedOperationsIf(req.includeClusterAuthorizedOperations, ctx, "CLUSTER", CLUSTER_RESOURCE_NAME),
     };
   },
 );
@@ -51,7 +52,7 @@ async function createMissingTopics(ctx: RequestContext, topics: { name: string |
   }
 }
 
-function describeTopic(ctx: RequestContext, name: string): MetadataResponseTopic {
+function describeTopic(ctx: RequestContext, name: string, includeOperations: boolean | undefined): MetadataResponseTopic {
   const topic = ctx.broker.metadata.topicByName(name);
   if (!topic) return unknownTopic(name, undefined, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   return {
@@ -70,7 +71,7 @@ function describeTopic(ctx: RequestContext, name: string): MetadataResponseTopic
         isrNodes: p.isr,
         offlineReplicas: [],
       })),
-    topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+    topicAuthorizedOperations: authorizedOperationsIf(includeOperations, ctx, "TOPIC", name),
   };
 }
 
@@ -81,6 +82,6 @@ function unknownTopic(name: string | null, topicId: string | undefined, errorCod
     topicId: topicId ?? ZERO_UUID,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: -2147483648,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
   };
 }

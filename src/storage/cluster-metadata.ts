@@ -8,7 +8,8 @@ import { COMPRESSION_MASK, CONTROL_BATCH, readBatchHeader } from "../codec/batch
 import type { Codec } from "../codec/types.ts";
 import type { PartitionLog, StorageEngine } from "./engine.ts";
 import { CLUSTER_METADATA_TOPIC } from "./log-manager.ts";
-import { type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
+import { type ClientQuotaRecord, type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
+import { ClientQuotas } from "./client-quotas.ts";
 import { brokerBatch } from "./record-batches.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { uuidToBase64 } from "./uuid-base64.ts";
@@ -51,6 +52,8 @@ export class ClusterMetadata {
   private controllerEpoch = FIRST_CONTROLLER_EPOCH;
   /** Changes are written one at a time, each checked against the state the one before left. */
   private readonly changes = new SerialQueue();
+  /** The quotas ClientQuotaRecords set (AlterClientQuotas). */
+  readonly clientQuotas = new ClientQuotas();
 
   private constructor(
     private readonly storage: Pick<StorageEngine, "createLog">,
@@ -122,6 +125,18 @@ export class ClusterMetadata {
       const topic = this.existingTopic(name);
       await this.commit([{ type: "RemoveTopicRecord", record: { topicId: topic.topicId } }]);
     });
+  }
+
+  /** Appends the records (one batch: all or none) and applies them. */
+  alterClientQuotas(records: ClientQuotaRecord[]): Promise<void> {
+    return this.changes.run(async () => {
+      if (records.length > 0) await this.commit(records.map((record) => ({ type: "ClientQuotaRecord", record })));
+    });
+  }
+
+  /** Grows with every change: the epoch of the finalized features ApiVersions reports. */
+  get epoch(): bigint {
+    return this.log?.logEndOffset ?? 0n;
   }
 
   private existingTopic(name: string): TopicMetadata {
@@ -209,6 +224,9 @@ export class ClusterMetadata {
       }
       case "PartitionChangeRecord":
         this.applyPartitionChange(m.record);
+        return;
+      case "ClientQuotaRecord":
+        this.clientQuotas.apply(m.record);
         return;
       case "RemoveTopicRecord": {
         const topic = this.byId.get(m.record.topicId);

@@ -58,6 +58,15 @@ export interface ProducerIdStore {
 
 export type StorageEngineName = "files" | "memory";
 
+/** One place partition logs live (a log dir), as DescribeLogDirs reports it. */
+export interface LogDirDescription {
+  path: string;
+  /** Bytes of record batches in each partition log kept there. */
+  partitions: { topic: string; partition: number; size: number }[];
+  /** The capacity and free space where the dir lives; undefined when it cannot be read (an offline dir). */
+  space: { totalBytes: bigint; usableBytes: bigint } | undefined;
+}
+
 export interface StorageEngine {
   readonly name: StorageEngineName;
   /** cluster.id, the same for every broker sharing this storage. */
@@ -71,6 +80,8 @@ export interface StorageEngine {
   createLog(topic: string, partition: number, topicId: string): Awaitable<PartitionLog>;
   /** Removes every partition log of `topic`. */
   deleteLogs(topic: string): Awaitable<void>;
+  /** Where the partition logs are: DescribeLogDirs, AlterReplicaLogDirs. */
+  describeLogDirs(): Awaitable<LogDirDescription[]>;
   /** Flushes and releases everything; the engine is not used afterwards. */
   close(): Awaitable<void>;
 }

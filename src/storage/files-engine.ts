@@ -4,11 +4,11 @@
  * holds cluster.id and directory.id; `producer-ids.json` the next producer id.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statfsSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { parseProperties } from "../config.ts";
-import type { ProducerIdState, ProducerIdStore, StorageEngine } from "./engine.ts";
-import { LogManager, type LogManagerConfig } from "./log-manager.ts";
+import type { LogDirDescription, ProducerIdState, ProducerIdStore, StorageEngine } from "./engine.ts";
+import { CLUSTER_METADATA_TOPIC, LogManager, type LogManagerConfig } from "./log-manager.ts";
 import type { UnifiedLog } from "./unified-log.ts";
 import { uuidFromBase64 } from "./uuid-base64.ts";
 
@@ -55,8 +55,29 @@ export class FilesEngine implements StorageEngine {
     this.logs.deleteLogs(topic);
   }
 
+  describeLogDirs(): LogDirDescription[] {
+    // The metadata log is Raft's, not a replica: Kafka does not list it either.
+    const partitions = this.logs.listPartitions().filter((p) => p.topic !== CLUSTER_METADATA_TOPIC);
+    return this.logs.logDirs.map((path) => ({
+      path,
+      partitions: partitions
+        .filter((p) => p.logDir === path)
+        .map((p) => ({ topic: p.topic, partition: p.partition, size: this.logs.getLog(p.topic, p.partition)?.size ?? 0 })),
+      space: fileSystemSpace(path),
+    }));
+  }
+
   close(): void {
     this.logs.close();
+  }
+}
+
+function fileSystemSpace(dir: string): LogDirDescription["space"] {
+  try {
+    const s = statfsSync(dir, { bigint: true });
+    return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,7 +7,7 @@
  * the next start, the `.kafka_cleanshutdown` marker that lets every log open without recovery.
  */
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   LOG_START_OFFSET_CHECKPOINT_FILE,
   type PartitionOffset,
@@ -111,6 +111,11 @@ export class LogManager {
     if (!dir) return undefined;
     dir.log ??= UnifiedLog.open(dir.path, this.config, dir.state);
     return dir.log;
+  }
+
+  /** Every partition directory, with the log dir it lives in. */
+  listPartitions(): (TopicPartition & { logDir: string })[] {
+    return [...this.partitions.values()].map((d) => ({ topic: d.topic, partition: d.partition, logDir: dirname(d.path) }));
   }
 
   /** Creates the partition's directory, partition.metadata and first segment; an existing log is returned as it is. */

@@ -25,14 +25,21 @@ import {
   encodeRemoveTopicRecord,
 } from "../protocol/generated/metadata/remove-topic-record.ts";
 import { TOPIC_RECORD, type TopicRecord, decodeTopicRecord, encodeTopicRecord } from "../protocol/generated/metadata/topic-record.ts";
+import {
+  CLIENT_QUOTA_RECORD,
+  type ClientQuotaRecord,
+  decodeClientQuotaRecord,
+  encodeClientQuotaRecord,
+} from "../protocol/generated/metadata/client-quota-record.ts";
 
-export type { PartitionChangeRecord, PartitionRecord, RemoveTopicRecord, TopicRecord };
+export type { ClientQuotaRecord, PartitionChangeRecord, PartitionRecord, RemoveTopicRecord, TopicRecord };
 
 export type MetadataRecord =
   | { type: "TopicRecord"; record: TopicRecord }
   | { type: "PartitionRecord"; record: PartitionRecord }
   | { type: "PartitionChangeRecord"; record: PartitionChangeRecord }
-  | { type: "RemoveTopicRecord"; record: RemoveTopicRecord };
+  | { type: "RemoveTopicRecord"; record: RemoveTopicRecord }
+  | { type: "ClientQuotaRecord"; record: ClientQuotaRecord };
 
 const FRAME_VERSION = 1;
 
@@ -57,6 +64,7 @@ const CODECS: Codecs = {
     encode: encodePartitionChangeRecord,
   },
   RemoveTopicRecord: { ...REMOVE_TOPIC_RECORD, writeVersion: 0, decode: decodeRemoveTopicRecord, encode: encodeRemoveTopicRecord },
+  ClientQuotaRecord: { ...CLIENT_QUOTA_RECORD, writeVersion: 0, decode: decodeClientQuotaRecord, encode: encodeClientQuotaRecord },
 };
 
 const TYPE_BY_API_KEY = new Map<number, MetadataRecord["type"]>(

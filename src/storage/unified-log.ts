@@ -167,6 +167,11 @@ export class UnifiedLog implements PartitionLog {
     return this.activeSegment.nextOffset;
   }
 
+  /** Bytes of record batches in all segments (Kafka's UnifiedLog.size, what DescribeLogDirs reports). */
+  get size(): number {
+    return this.segments.reduce((total, segment) => total + segment.size, 0);
+  }
+
   get highWatermark(): bigint {
     return this.logEndOffset;
   }

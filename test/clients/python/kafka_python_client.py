@@ -5,6 +5,7 @@
   produce  BOOTSTRAP TOPIC COMPRESSION        JSON lines {key, value, headers} on stdin
   consume  BOOTSTRAP TOPIC PARTITIONS         assign every partition, seek to the beginning, read to the end
                                               offsets; JSON lines {partition, offset, key, value, headers}
+  delete-groups BOOTSTRAP GROUP...            DeleteGroups through KafkaAdminClient; JSON {group: error code}
 Every step is bounded by DEADLINE_S; any failure exits non-zero with the reason on stderr.
 """
 import json
@@ -62,9 +63,15 @@ def consume(bootstrap, topic, partitions):
     consumer.close()
 
 
+def delete_groups(bootstrap, *groups):
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_MS)
+    emit({group: error.errno for group, error in admin.delete_consumer_groups(list(groups))})
+    admin.close()
+
+
 def main():
     command, *args = sys.argv[1:]
-    {"codecs": codecs, "create": create, "produce": produce, "consume": consume}[command](*args)
+    {"codecs": codecs, "create": create, "produce": produce, "consume": consume, "delete-groups": delete_groups}[command](*args)
 
 
 main()

@@ -1,0 +1,17 @@
+import { defineApi } from "./api.ts";
+import { DELETE_GROUPS_REQUEST, decodeDeleteGroupsRequest } from "../protocol/generated/delete-groups-request.ts";
+import { type DeleteGroupsResponse, encodeDeleteGroupsResponse } from "../protocol/generated/delete-groups-response.ts";
+
+/** Each group is deleted on its own: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP or deleted with its offsets. */
+export const deleteGroups = defineApi(
+  "DeleteGroups",
+  DELETE_GROUPS_REQUEST,
+  [0, 2],
+  decodeDeleteGroupsRequest,
+  encodeDeleteGroupsResponse,
+  async (ctx, req): Promise<DeleteGroupsResponse> => {
+    const results = [];
+    for (const groupId of new Set(req.groupsNames)) results.push({ groupId, errorCode: await ctx.broker.groupCoordinator.deleteGroup(groupId) });
+    return { throttleTimeMs: 0, results };
+  },
+);
