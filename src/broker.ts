@@ -7,6 +7,7 @@ import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
 import { ClusterMetadata, type TopicMetadata } from "./storage/cluster-metadata.ts";
 import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
+import type { RequestObserver } from "./server/request-observer.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
 import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
@@ -20,6 +21,8 @@ export class Broker {
   /** Idempotent producers' sequences per partition, consulted by Produce. */
   readonly producerStates: ProducerStates;
   readonly clusterId: string;
+  /** Told about every answered request (the HTTP listener's metrics). */
+  readonly requestObservers = new Set<RequestObserver>();
 
   private constructor(
     readonly config: BrokerConfig,
@@ -46,6 +49,10 @@ export class Broker {
 
   listen(): Promise<AddressInfo> {
     return this.server.listen(this.config.host, this.config.port);
+  }
+
+  get connectionCount(): number {
+    return this.server.connectionCount;
   }
 
   /** The log of a partition the cluster metadata knows, created on first use (the tester writes none for some). */

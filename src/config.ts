@@ -28,6 +28,17 @@ export interface BrokerConfig {
   offsetsTopicNumPartitions: number;
   codec: "wasm" | "js";
   verbose: boolean;
+  /** http.listeners: where /metrics, the console and /api are served (none = no HTTP listener). */
+  httpListeners: HttpListener[];
+  /** http.auth.token: when set, every HTTP request needs `Authorization: Bearer <token>` (or basic auth, below). */
+  httpAuthToken?: string;
+  /** http.auth.basic.user.info: "user:password" accepted as HTTP basic auth (what a browser asks for). */
+  httpBasicAuthUserInfo?: string;
+}
+
+export interface HttpListener {
+  host: string;
+  port: number;
 }
 
 /** The configuration used when no properties file is given (a single-node KRaft broker). */
@@ -37,6 +48,7 @@ controller.quorum.voters=1@localhost:9093
 listeners=PLAINTEXT://:9092,CONTROLLER://:9093
 controller.listener.names=CONTROLLER
 log.dirs=/tmp/kraft-combined-logs
+http.listeners=http://127.0.0.1:9644
 `;
 
 export function parseProperties(text: string): Map<string, string> {
@@ -62,6 +74,16 @@ function parseListeners(value: string | undefined): Listener[] {
   return value.split(",").flatMap((entry) => {
     const m = /^\s*([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)\s*$/.exec(entry);
     return m ? [{ name: m[1], host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) }] : [];
+  });
+}
+
+/** "http://127.0.0.1:9644,http://[::1]:9645": the scheme is always http; an empty host would mean every interface. */
+function parseHttpListeners(value: string | undefined): HttpListener[] {
+  if (!value) return [];
+  return value.split(",").map((entry) => {
+    const m = /^\s*http:\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?\s*$/.exec(entry);
+    if (!m) throw new Error(`http.listeners entry ${entry.trim()} is not http://host:port`);
+    return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
   });
 }
 
@@ -112,6 +134,9 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 1),
     codec,
     verbose: env.KAFKA_VERBOSE === "1" || props.get("verbose") === "true",
+    httpListeners: parseHttpListeners(props.get("http.listeners")),
+    httpAuthToken: props.get("http.auth.token") || undefined,
+    httpBasicAuthUserInfo: props.get("http.auth.basic.user.info") || undefined,
   };
 }
 

@@ -5,12 +5,14 @@
  *   // ... connect any Kafka client to `localhost:${broker.port}` ...
  *   await broker.close();
  */
+import type { AddressInfo } from "node:net";
 import { type BrokerConfig, configFromProperties, loadConfig, parseProperties } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadCodec } from "./codec/index.ts";
 import type { Codec } from "./codec/types.ts";
 import { Broker } from "./broker.ts";
 import { FilesEngine } from "./storage/files-engine.ts";
+import { startHttpListeners } from "./http/http-listener.ts";
 
 export type { BrokerConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -25,6 +27,8 @@ export interface RunningBroker {
   readonly host: string;
   readonly port: number;
   readonly broker: Broker;
+  /** Where http.listeners are bound (metrics, console, /api); empty when none is configured. */
+  readonly httpAddresses: AddressInfo[];
   close(): Promise<void>;
 }
 
@@ -50,7 +54,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   });
   const broker = await Broker.open(config, codec, log, storage);
   const address = await broker.listen();
-  return { host: address.address, port: address.port, broker, close: () => broker.close() };
+  const http = await startHttpListeners(broker, { host: address.address, port: address.port }).catch(async (err) => {
+    await broker.close();
+    throw err;
+  });
+  const close = async () => {
+    await http.close();
+    await broker.close();
+  };
+  return { host: address.address, port: address.port, broker, httpAddresses: http.addresses, close };
 }
 
 /** WASM by default; if it cannot be instantiated (e.g. under a tight RLIMIT_AS) the JS twin serves. */

@@ -15,7 +15,8 @@ try {
   const running = await startBroker({ ...config, logger: log });
   log.info(
     `kafka broker ${config.nodeId} listening on ${running.host}:${running.port} ` +
-      `(codec ${running.broker.codec.kind}, ${config.logDirs.join(",")}, ${Math.round(performance.now() - started)} ms)`,
+      `(codec ${running.broker.codec.kind}, ${config.logDirs.join(",")}, ${Math.round(performance.now() - started)} ms)` +
+      running.httpAddresses.map((a) => `, console and /metrics on http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}/`).join(""),
   );
   const shutdown = () => void running.close().finally(() => process.exit(0));
   process.once("SIGTERM", shutdown);

@@ -28,6 +28,14 @@ describe("config", () => {
     expect(configFromProperties(parseProperties(DEFAULT_PROPERTIES))).toMatchObject({ port: 9092, logDirs: ["/tmp/kraft-combined-logs"] });
   });
 
+  it("serves HTTP on loopback in the embedded mode only, unless http.listeners says where", () => {
+    expect(configFromProperties(parseProperties(DEFAULT_PROPERTIES)).httpListeners).toEqual([{ host: "127.0.0.1", port: 9644 }]);
+    expect(configFromProperties(parseProperties(TESTER_PROPERTIES)).httpListeners).toEqual([]);
+    const c = configFromProperties(parseProperties("http.listeners=http://[::1]:9644,http://:9645\nhttp.auth.token=t\n"));
+    expect(c).toMatchObject({ httpListeners: [{ host: "::1", port: 9644 }, { host: "", port: 9645 }], httpAuthToken: "t" });
+    expect(() => configFromProperties(parseProperties("http.listeners=https://localhost:9644"))).toThrow(/http:\/\/host:port/);
+  });
+
   it("selects the JS codec from the environment and rejects unknown ones", () => {
     expect(configFromProperties(parseProperties(""), { KAFKA_CODEC: "js" }).codec).toBe("js");
     expect(() => configFromProperties(parseProperties(""), { KAFKA_CODEC: "rust" })).toThrow();

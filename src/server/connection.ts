@@ -130,7 +130,10 @@ export class Connection {
       clientHost: unmapIpv4(this.socket.remoteAddress ?? ""),
       signal: this.aborted.signal,
     };
+    const started = performance.now();
     const response = await handler.handle(ctx, request);
+    const latencyMs = performance.now() - started;
+    for (const o of this.broker.requestObservers) o.requestCompleted({ handler, apiVersion, request, response, latencyMs });
     if (response === null) return null;
     return encodeResponse(handler, apiVersion, correlationId, response, flexible);
   }

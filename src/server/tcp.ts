@@ -26,6 +26,10 @@ export class TcpServer {
     });
   }
 
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   close(): Promise<void> {
     for (const c of this.connections) c.close();
     return new Promise((resolve) => this.server.close(() => resolve()));

@@ -26,6 +26,8 @@ export interface PartitionLog {
   /** The offset the next appended record gets. */
   readonly logEndOffset: bigint;
   readonly highWatermark: bigint;
+  /** Bytes the log holds (Kafka's Log Size metric). */
+  readonly size: number;
   /**
    * Appends whole batches the caller has validated, rewriting each base_offset in place so
    * batch i starts where batch i-1 ended; resolves once the batches are in the log (durable as

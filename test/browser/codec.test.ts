@@ -3,13 +3,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { VectorOutcome } from "./codec-vectors.js";
-import { CHROMIUM, describeWith } from "../support/system-clients.ts";
+import { describeWith } from "../support/system-clients.ts";
+import { launchChromium } from "./chromium.ts";
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const root = new URL("../../", import.meta.url);
 
 const PAGE = `<!doctype html>
@@ -56,7 +55,7 @@ describeWith(["chromium"], "codec in Chromium", () => {
       if (!existsSync(new URL(file, root))) throw new Error(`${file} is missing: run \`npm run build\` first`);
     }
     server = await serve();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
