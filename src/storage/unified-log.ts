@@ -176,11 +176,6 @@ export class UnifiedLog implements PartitionLog {
     return this.logEndOffset;
   }
 
-  /** Bytes in all segments (Kafka's Log Size metric). */
-  get size(): number {
-    return this.segments.reduce((sum, segment) => sum + segment.size, 0);
-  }
-
   private get activeSegment(): LogSegment {
     return this.segments[this.segments.length - 1];
   }
