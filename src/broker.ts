@@ -12,10 +12,20 @@ import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
 import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
 import { ProducerStates } from "./coordinator/producer-states.ts";
+import { BrokerSecurity } from "./security/broker-security.ts";
+import type { ListenerConfig } from "./security/security-config.ts";
+
+/** A listener, bound: its name and security protocol, and where it listens. */
+export interface BoundListener {
+  name: string;
+  securityProtocol: string;
+  host: string;
+  port: number;
+}
 
 export class Broker {
   readonly apis: ApiTable = defaultApiTable();
-  private readonly server = new TcpServer(this);
+  private readonly servers: TcpServer[];
   /** Consumer groups and their committed offsets (read back from __consumer_offsets here). */
   readonly groupCoordinator: GroupCoordinator;
   /** Idempotent producers' sequences per partition, consulted by Produce. */
@@ -33,26 +43,49 @@ export class Broker {
     readonly metadata: ClusterMetadata,
     offsets: GroupMetadataManager,
     readonly producerIds: ProducerIdManager,
+    /** Credentials, ACLs and the authorizer every handler asks. */
+    readonly security: BrokerSecurity,
   ) {
     this.clusterId = storage.clusterId;
+    this.servers = this.listeners().map((l) => new TcpServer(this, l));
     this.groupCoordinator = new GroupCoordinator(config, offsets);
     this.producerStates = new ProducerStates(producerIds);
   }
 
   /** Reads the cluster metadata, committed offsets and producer ids back from `storage`. */
   static async open(config: BrokerConfig, codec: Codec, log: Logger, storage: StorageEngine): Promise<Broker> {
-    const metadata = await ClusterMetadata.open(storage, codec, config.nodeId);
+    const security = new BrokerSecurity(config.security, config.listeners);
+    const metadata = await ClusterMetadata.open(storage, codec, config.nodeId, security.metadataListeners);
     const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
     const producerIds = await ProducerIdManager.open(storage.producerIds);
-    return new Broker(config, codec, log, storage, metadata, offsets, producerIds);
+    return new Broker(config, codec, log, storage, metadata, offsets, producerIds, security);
   }
 
-  listen(): Promise<AddressInfo> {
-    return this.server.listen(this.config.host, this.config.port);
+  /** Binds every listener; the first is the one `host`/`port` name (and where the tester connects). */
+  async listen(): Promise<BoundListener[]> {
+    const bound: BoundListener[] = [];
+    try {
+      for (const server of this.servers) {
+        const { name, securityProtocol, host, port } = server.listener;
+        const address: AddressInfo = await server.listen(host, port);
+        bound.push({ name, securityProtocol, host: address.address, port: address.port });
+      }
+    } catch (err) {
+      await Promise.all(this.servers.map((s) => s.close()));
+      throw err;
+    }
+    return bound;
+  }
+
+  /** The configured listeners, the first at config.host/port (which startBroker's options may override). */
+  private listeners(): ListenerConfig[] {
+    const [first, ...rest] = this.config.listeners;
+    const { host, port, advertisedHost, advertisedPort } = this.config;
+    return [{ ...first, host, port, advertisedHost, advertisedPort }, ...rest];
   }
 
   get connectionCount(): number {
-    return this.server.connectionCount;
+    return this.servers.reduce((n, s) => n + s.connectionCount, 0);
   }
 
   /** The log of a partition the cluster metadata knows, created on first use (the tester writes none for some). */
@@ -79,15 +112,18 @@ export class Broker {
     await this.storage.deleteLogs(name);
   }
 
-  /** What Metadata tells clients to connect to: advertised.listeners, else listeners, else the address they used. */
-  advertisedAddress(local: { host: string; port: number }): { host: string; port: number } {
-    const configured = this.config.advertisedHost ?? (isWildcard(this.config.host) ? undefined : this.config.host);
-    return { host: configured ?? local.host, port: this.config.advertisedPort ?? local.port };
+  /**
+   * What Metadata tells a client of `listener` to connect to: that listener's advertised.listeners
+   * entry, else its listeners entry, else the address the client used.
+   */
+  advertisedAddress(listener: ListenerConfig, local: { host: string; port: number }): { host: string; port: number } {
+    const configured = listener.advertisedHost ?? (isWildcard(listener.host) ? undefined : listener.host);
+    return { host: configured ?? local.host, port: listener.advertisedPort ?? local.port };
   }
 
   async close(): Promise<void> {
     this.groupCoordinator.close();
-    await this.server.close();
+    await Promise.all(this.servers.map((s) => s.close()));
     await this.storage.close();
   }
 }

@@ -1,13 +1,18 @@
 /** Broker configuration from a Kafka-style server.properties file. */
 import { readFileSync } from "node:fs";
+import { type ListenerConfig, type SecurityConfig, listenersFromProperties, securityFromProperties } from "./security/security-config.ts";
 
 export interface BrokerConfig {
   nodeId: number;
+  /** Where the first listener listens (an override here wins over what `listeners` says). */
   host: string;
   port: number;
-  /** Host and port clients are told to connect to (Metadata); undefined = the address they reached. */
+  /** Host and port clients of the first listener are told to connect to (Metadata); undefined = the address they reached. */
   advertisedHost?: string;
   advertisedPort?: number;
+  /** Every client listener with its security protocol, TLS and SASL settings; the first is `host`:`port`. */
+  listeners: ListenerConfig[];
+  security: SecurityConfig;
   logDirs: string[];
   socketRequestMaxBytes: number;
   /** message.max.bytes: the largest record batch Produce accepts (topics override it with max.message.bytes). */
@@ -63,20 +68,6 @@ export function parseProperties(text: string): Map<string, string> {
   return props;
 }
 
-interface Listener {
-  name: string;
-  host: string;
-  port: number;
-}
-
-function parseListeners(value: string | undefined): Listener[] {
-  if (!value) return [];
-  return value.split(",").flatMap((entry) => {
-    const m = /^\s*([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)\s*$/.exec(entry);
-    return m ? [{ name: m[1], host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) }] : [];
-  });
-}
-
 /** "http://127.0.0.1:9644,http://[::1]:9645": the scheme is always http; an empty host would mean every interface. */
 function parseHttpListeners(value: string | undefined): HttpListener[] {
   if (!value) return [];
@@ -96,13 +87,8 @@ function intProp(props: Map<string, string>, key: string, fallback: number): num
 }
 
 export function configFromProperties(props: Map<string, string>, env: Record<string, string | undefined> = {}): BrokerConfig {
-  const controllerNames = new Set((props.get("controller.listener.names") ?? "").split(",").map((s) => s.trim()));
-  const listener = parseListeners(props.get("listeners")).find((l) => !controllerNames.has(l.name)) ?? {
-    name: "PLAINTEXT",
-    host: "",
-    port: 9092,
-  };
-  const advertised = parseListeners(props.get("advertised.listeners")).find((l) => l.name === listener.name);
+  const listeners = listenersFromProperties(props);
+  const [first] = listeners;
   const logDirs = (props.get("log.dirs") ?? props.get("log.dir") ?? "/tmp/kafka-logs")
     .split(",")
     .map((d) => d.trim())
@@ -111,10 +97,12 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
   if (codec !== "wasm" && codec !== "js") throw new Error(`codec must be wasm or js, not ${codec}`);
   return {
     nodeId: intProp(props, "node.id", intProp(props, "broker.id", 1)),
-    host: listener.host,
-    port: listener.port,
-    advertisedHost: advertised?.host || undefined,
-    advertisedPort: advertised?.port,
+    host: first.host,
+    port: first.port,
+    advertisedHost: first.advertisedHost,
+    advertisedPort: first.advertisedPort,
+    listeners,
+    security: securityFromProperties(props),
     logDirs,
     socketRequestMaxBytes: intProp(props, "socket.request.max.bytes", 104857600),
     messageMaxBytes: intProp(props, "message.max.bytes", 1048588),

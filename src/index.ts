@@ -10,7 +10,7 @@ import { type BrokerConfig, configFromProperties, loadConfig, parseProperties } 
 import { createLogger, type Logger } from "./logger.ts";
 import { loadCodec } from "./codec/index.ts";
 import type { Codec } from "./codec/types.ts";
-import { Broker } from "./broker.ts";
+import { Broker, type BoundListener } from "./broker.ts";
 import { FilesEngine } from "./storage/files-engine.ts";
 import { startHttpListeners } from "./http/http-listener.ts";
 
@@ -24,8 +24,11 @@ export interface StartBrokerOptions extends Partial<BrokerConfig> {
 }
 
 export interface RunningBroker {
+  /** Where the first listener listens. */
   readonly host: string;
   readonly port: number;
+  /** Every listener, in the order `listeners` names them. */
+  readonly listeners: BoundListener[];
   readonly broker: Broker;
   /** Where http.listeners are bound (metrics, console, /api); empty when none is configured. */
   readonly httpAddresses: AddressInfo[];
@@ -53,8 +56,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     flushIntervalMs: config.logFlushIntervalMs,
   });
   const broker = await Broker.open(config, codec, log, storage);
-  const address = await broker.listen();
-  const http = await startHttpListeners(broker, { host: address.address, port: address.port }).catch(async (err) => {
+  const listeners = await broker.listen();
+  const { host, port } = listeners[0];
+  const http = await startHttpListeners(broker, { host, port }).catch(async (err) => {
     await broker.close();
     throw err;
   });
@@ -62,7 +66,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await http.close();
     await broker.close();
   };
-  return { host: address.address, port: address.port, broker, httpAddresses: http.addresses, close };
+  return { host, port, listeners, broker, httpAddresses: http.addresses, close };
 }
 
 /** WASM by default; if it cannot be instantiated (e.g. under a tight RLIMIT_AS) the JS twin serves. */

@@ -30,6 +30,13 @@ import { alterPartitionReassignments } from "./alter-partition-reassignments.ts"
 import { describeClientQuotas } from "./describe-client-quotas.ts";
 import { alterClientQuotas } from "./alter-client-quotas.ts";
 import { alterReplicaLogDirs } from "./alter-replica-log-dirs.ts";
+import { saslHandshake } from "./sasl-handshake.ts";
+import { saslAuthenticate } from "./sasl-authenticate.ts";
+import { createAcls } from "./create-acls.ts";
+import { describeAcls } from "./describe-acls.ts";
+import { deleteAcls } from "./delete-acls.ts";
+import { describeUserScramCredentials } from "./describe-user-scram-credentials.ts";
+import { alterUserScramCredentials } from "./alter-user-scram-credentials.ts";
 
 export class ApiTable {
   private readonly byKey = new Map<number, ApiHandler>();
@@ -80,5 +87,12 @@ export function defaultApiTable(): ApiTable {
     describeClientQuotas,
     alterClientQuotas,
     alterReplicaLogDirs,
+    saslHandshake,
+    saslAuthenticate,
+    createAcls,
+    describeAcls,
+    deleteAcls,
+    describeUserScramCredentials,
+    alterUserScramCredentials,
   ]);
 }

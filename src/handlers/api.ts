@@ -3,6 +3,8 @@ import type { Reader } from "../protocol/reader.ts";
 import type { Writer } from "../protocol/writer.ts";
 import type { RequestHeader } from "../protocol/generated/request-header.ts";
 import type { Broker } from "../broker.ts";
+import type { ListenerConfig } from "../security/security-config.ts";
+import type { Session } from "../security/session.ts";
 
 export interface RequestContext {
   readonly broker: Broker;
@@ -14,6 +16,22 @@ export interface RequestContext {
   readonly clientHost: string;
   /** Aborted when the connection closes: a request that waits (a long-polling Fetch) stops waiting. */
   readonly signal: AbortSignal;
+  /** The listener the request came in on (Metadata answers with its advertised address). */
+  readonly listener: ListenerConfig;
+  /** Who sent the request, as ACLs name principals: "User:alice", "User:ANONYMOUS". */
+  readonly principal: string;
+  /** The connection's authentication state (SaslHandshake / SaslAuthenticate act on it). */
+  readonly session: Session;
+  /**
+   * Whether the principal may perform `operation` (AclOperation) on the resource (ResourceType, name);
+   * always true without an authorizer. The one check every handler makes, e.g.
+   *   if (!ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+   */
+  authorize(operation: number, resourceType: number, name: string): boolean;
+  /** The bit set of operations the principal may perform on the resource, for authorized-operations fields. */
+  authorizedOperations(resourceType: number, name: string): number;
+  /** The connection closes once this request's response has been sent. */
+  closeAfterResponse(): void;
 }
 
 export interface ApiHandler<Req = unknown, Res = unknown> {

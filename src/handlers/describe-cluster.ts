@@ -25,7 +25,7 @@ export const describeCluster = defineApi(
     if (endpointType !== BROKER_ENDPOINT) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unknown endpoint type ${endpointType}` };
     }
-    const { host, port } = broker.advertisedAddress(ctx.localAddress);
+    const { host, port } = broker.advertisedAddress(ctx.listener, ctx.localAddress);
     return {
       ...base,
       errorCode: ErrorCode.NONE,

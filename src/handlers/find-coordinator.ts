@@ -16,7 +16,7 @@ export const findCoordinator = defineApi(
   encodeFindCoordinatorResponse,
   (ctx, req): FindCoordinatorResponse => {
     const keyType = req.keyType ?? GROUP;
-    const { host, port } = ctx.broker.advertisedAddress(ctx.localAddress);
+    const { host, port } = ctx.broker.advertisedAddress(ctx.listener, ctx.localAddress);
     const coordinator =
       keyType === GROUP || keyType === TRANSACTION
         ? { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.broker.config.nodeId, host, port }

@@ -29,7 +29,7 @@ export const metadata = defineApi(
           }
           return describeTopic(ctx, name, req.includeTopicAuthorizedOperations);
         });
-    const { host, port } = broker.advertisedAddress(ctx.localAddress);
+    const { host, port } = broker.advertisedAddress(ctx.listener, ctx.localAddress);
     return {
       throttleTimeMs: 0,
       brokers: [{ nodeId: broker.config.nodeId, host, port, rack: null }],

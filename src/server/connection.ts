@@ -17,6 +17,9 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ApiKey } from "../protocol/generated/api-keys.ts";
 import type { ApiHandler, RequestContext } from "../handlers/api.ts";
 import type { Broker } from "../broker.ts";
+import type { Session } from "../security/session.ts";
+import { authorizedOperations } from "../security/authorizer.ts";
+import { SaslAuthenticationError } from "../security/sasl-server.ts";
 
 /** Unhandled request bytes plus unsent response bytes above which the connection is muted. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -31,11 +34,16 @@ export class Connection {
   private muted = false;
   /** Resolves the request waiting for unsent responses to drain (or the connection to close). */
   private drained: (() => void) | undefined;
+  private readonly clientHost: string;
+  /** Set by a handler whose answer ends the connection (a failed SASL authentication). */
+  private closeAfterResponse = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly broker: Broker,
+    private readonly session: Session,
   ) {
+    this.clientHost = unmapIpv4(socket.remoteAddress ?? "");
     this.framer = new Framer(broker.config.socketRequestMaxBytes);
     socket.setNoDelay(true);
     socket.on("data", (chunk) => this.onData(chunk));
@@ -65,8 +73,9 @@ export class Connection {
     this.queuedBytes -= frame.length;
     if (this.closed) return;
     try {
-      const response = await this.handle(frame);
+      const response = this.session.sasl?.expectsRawToken ? await this.rawSaslToken(frame) : await this.handle(frame);
       if (response && !this.closed) this.send(response);
+      if (this.closeAfterResponse) this.end();
     } catch (err) {
       this.broker.log.error(`request failed, closing connection: ${(err as Error).stack ?? err}`);
       this.close();
@@ -111,6 +120,7 @@ export class Connection {
     const correlationId = r.int32();
     const handler = this.broker.apis.get(apiKey);
     if (r.failed || !handler) return this.reject(`unknown api key ${apiKey}`);
+    if (!this.session.admits(apiKey, Date.now())) return this.reject(`${handler.name} before SASL authentication`);
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       // Kafka answers an ApiVersions it cannot parse in the v0 layout so any client can read it.
       if (apiKey === ApiKey.ApiVersions) return unsupportedApiVersions(correlationId, handler);
@@ -122,13 +132,24 @@ export class Connection {
     const request = handler.decode(r, apiVersion);
     if (r.failed) return this.reject(`malformed ${handler.name} v${apiVersion} request`);
     const address = this.socket.address();
+    const { authorizer } = this.broker.security;
+    const principal = this.session.principal;
+    const clientHost = this.clientHost;
     const ctx: RequestContext = {
       broker: this.broker,
       header,
       apiVersion,
       localAddress: { host: unmapIpv4("address" in address ? address.address : "127.0.0.1"), port: "port" in address ? address.port : 0 },
-      clientHost: unmapIpv4(this.socket.remoteAddress ?? ""),
+      clientHost,
       signal: this.aborted.signal,
+      listener: this.session.listener,
+      principal,
+      session: this.session,
+      authorize: (operation, resourceType, name) => authorizer.authorize(principal, clientHost, operation, resourceType, name),
+      authorizedOperations: (resourceType, name) => authorizedOperations(authorizer, principal, clientHost, resourceType, name),
+      closeAfterResponse: () => {
+        this.closeAfterResponse = true;
+      },
     };
     const started = performance.now();
     const response = await handler.handle(ctx, request);
@@ -136,6 +157,26 @@ export class Connection {
     for (const o of this.broker.requestObservers) o.requestCompleted({ handler, apiVersion, request, response, latencyMs });
     if (response === null) return null;
     return encodeResponse(handler, apiVersion, correlationId, response, flexible);
+  }
+
+  /**
+   * After a SaslHandshake v0 the exchange goes on as raw size-prefixed tokens both ways; a failed
+   * one closes the connection (there is no response to carry an error), after the same delay.
+   */
+  private async rawSaslToken(token: Uint8Array): Promise<Uint8Array[] | null> {
+    try {
+      const { response } = this.session.sasl!.authenticate(token, Date.now());
+      const w = new Writer(response.length + 4);
+      w.int32(response.length);
+      w.raw(response);
+      return [w.finish()];
+    } catch (err) {
+      if (!(err instanceof SaslAuthenticationError)) throw err;
+      this.broker.log.debug(`closing connection: ${err.message}`);
+      await this.broker.security.delayFailedAuthentication();
+      this.close();
+      return null;
+    }
   }
 
   private reject(reason: string): null {
@@ -148,6 +189,14 @@ export class Connection {
     this.closed = true;
     this.aborted.abort();
     this.socket.destroy();
+    this.onDrain();
+  }
+
+  /** Closes once what was written has been sent (a failed authentication's answer must reach the client). */
+  private end(): void {
+    this.closed = true;
+    this.aborted.abort();
+    this.socket.end(() => this.socket.destroy());
     this.onDrain();
   }
 }

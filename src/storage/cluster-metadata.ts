@@ -27,6 +27,12 @@ export interface PartitionMetadata {
   directories: string[];
 }
 
+/** State kept elsewhere (credentials, ACLs) that is also the replay of records in this log. */
+export interface MetadataRecordListener {
+  /** Called for every record, at replay and on append; ignores the record types it does not keep. */
+  apply(m: MetadataRecord): void;
+}
+
 export interface TopicMetadata {
   name: string;
   topicId: string;
@@ -61,21 +67,23 @@ export class ClusterMetadata {
     readonly nodeId: number,
     readonly directoryId: string,
     private log: PartitionLog | undefined,
+    private readonly listeners: readonly MetadataRecordListener[],
   ) {}
 
   /**
    * Replays `__cluster_metadata-0` if it exists; otherwise the log is created by the first
    * change. PartitionRecords written later name `directoryId` (by default the storage's, from
-   * `directory.id` in meta.properties for the files engine).
+   * `directory.id` in meta.properties for the files engine). `listeners` see every record, replayed or appended.
    */
   static async open(
     storage: Pick<StorageEngine, "getLog" | "createLog" | "directoryId">,
     codec: Codec,
     nodeId: number,
+    listeners: readonly MetadataRecordListener[] = [],
     directoryId = storage.directoryId,
   ): Promise<ClusterMetadata> {
     const log = await storage.getLog(CLUSTER_METADATA_TOPIC, 0);
-    const metadata = new ClusterMetadata(storage, codec, nodeId, directoryId, log);
+    const metadata = new ClusterMetadata(storage, codec, nodeId, directoryId, log, listeners);
     if (log) await metadata.replay(log);
     return metadata;
   }
@@ -176,6 +184,11 @@ export class ClusterMetadata {
     return records;
   }
 
+  /** Appends records that are not topics' (credentials, ACLs) as one batch, in turn with every other change. */
+  append(records: MetadataRecord[]): Promise<void> {
+    return this.changes.run(() => this.commit(records));
+  }
+
   /** Writes `records` as one batch at the log end, fsyncs it (KRaft's log is always durable), then applies it. */
   private async commit(records: MetadataRecord[]): Promise<void> {
     const log = (this.log ??= await this.storage.createLog(CLUSTER_METADATA_TOPIC, 0, CLUSTER_METADATA_TOPIC_ID));
@@ -200,6 +213,7 @@ export class ClusterMetadata {
   }
 
   private apply(m: MetadataRecord): void {
+    for (const listener of this.listeners) listener.apply(m);
     switch (m.type) {
       case "TopicRecord": {
         const topic: TopicMetadata = { name: m.record.name, topicId: m.record.topicId, partitions: new Map() };

@@ -31,15 +31,53 @@ import {
   decodeClientQuotaRecord,
   encodeClientQuotaRecord,
 } from "../protocol/generated/metadata/client-quota-record.ts";
+import {
+  USER_SCRAM_CREDENTIAL_RECORD,
+  type UserScramCredentialRecord,
+  decodeUserScramCredentialRecord,
+  encodeUserScramCredentialRecord,
+} from "../protocol/generated/metadata/user-scram-credential-record.ts";
+import {
+  REMOVE_USER_SCRAM_CREDENTIAL_RECORD,
+  type RemoveUserScramCredentialRecord,
+  decodeRemoveUserScramCredentialRecord,
+  encodeRemoveUserScramCredentialRecord,
+} from "../protocol/generated/metadata/remove-user-scram-credential-record.ts";
+import {
+  ACCESS_CONTROL_ENTRY_RECORD,
+  type AccessControlEntryRecord,
+  decodeAccessControlEntryRecord,
+  encodeAccessControlEntryRecord,
+} from "../protocol/generated/metadata/access-control-entry-record.ts";
+import {
+  REMOVE_ACCESS_CONTROL_ENTRY_RECORD,
+  type RemoveAccessControlEntryRecord,
+  decodeRemoveAccessControlEntryRecord,
+  encodeRemoveAccessControlEntryRecord,
+} from "../protocol/generated/metadata/remove-access-control-entry-record.ts";
 
-export type { ClientQuotaRecord, PartitionChangeRecord, PartitionRecord, RemoveTopicRecord, TopicRecord };
+export type {
+  AccessControlEntryRecord,
+  ClientQuotaRecord,
+  PartitionChangeRecord,
+  PartitionRecord,
+  RemoveAccessControlEntryRecord,
+  RemoveTopicRecord,
+  RemoveUserScramCredentialRecord,
+  TopicRecord,
+  UserScramCredentialRecord,
+};
 
 export type MetadataRecord =
   | { type: "TopicRecord"; record: TopicRecord }
   | { type: "PartitionRecord"; record: PartitionRecord }
   | { type: "PartitionChangeRecord"; record: PartitionChangeRecord }
   | { type: "RemoveTopicRecord"; record: RemoveTopicRecord }
-  | { type: "ClientQuotaRecord"; record: ClientQuotaRecord };
+  | { type: "ClientQuotaRecord"; record: ClientQuotaRecord }
+  | { type: "UserScramCredentialRecord"; record: UserScramCredentialRecord }
+  | { type: "RemoveUserScramCredentialRecord"; record: RemoveUserScramCredentialRecord }
+  | { type: "AccessControlEntryRecord"; record: AccessControlEntryRecord }
+  | { type: "RemoveAccessControlEntryRecord"; record: RemoveAccessControlEntryRecord };
 
 const FRAME_VERSION = 1;
 
@@ -65,6 +103,30 @@ const CODECS: Codecs = {
   },
   RemoveTopicRecord: { ...REMOVE_TOPIC_RECORD, writeVersion: 0, decode: decodeRemoveTopicRecord, encode: encodeRemoveTopicRecord },
   ClientQuotaRecord: { ...CLIENT_QUOTA_RECORD, writeVersion: 0, decode: decodeClientQuotaRecord, encode: encodeClientQuotaRecord },
+  UserScramCredentialRecord: {
+    ...USER_SCRAM_CREDENTIAL_RECORD,
+    writeVersion: 0,
+    decode: decodeUserScramCredentialRecord,
+    encode: encodeUserScramCredentialRecord,
+  },
+  RemoveUserScramCredentialRecord: {
+    ...REMOVE_USER_SCRAM_CREDENTIAL_RECORD,
+    writeVersion: 0,
+    decode: decodeRemoveUserScramCredentialRecord,
+    encode: encodeRemoveUserScramCredentialRecord,
+  },
+  AccessControlEntryRecord: {
+    ...ACCESS_CONTROL_ENTRY_RECORD,
+    writeVersion: 0,
+    decode: decodeAccessControlEntryRecord,
+    encode: encodeAccessControlEntryRecord,
+  },
+  RemoveAccessControlEntryRecord: {
+    ...REMOVE_ACCESS_CONTROL_ENTRY_RECORD,
+    writeVersion: 0,
+    decode: decodeRemoveAccessControlEntryRecord,
+    encode: encodeRemoveAccessControlEntryRecord,
+  },
 };
 
 const TYPE_BY_API_KEY = new Map<number, MetadataRecord["type"]>(
