@@ -71,6 +71,7 @@ export class ScramSaslServer implements SaslServer {
   constructor(
     private readonly mechanism: ScramMechanism,
     private readonly credentials: (user: string, mechanism: ScramMechanismName) => ScramCredential | undefined,
+    private readonly serverNonce: () => string = () => randomBytes(24).toString("base64url"),
   ) {}
 
   get complete(): boolean {
@@ -102,7 +103,7 @@ export class ScramSaslServer implements SaslServer {
     this.credential = credential;
     this.gs2Header = message.slice(0, message.length - bare.length);
     this.clientFirstBare = bare;
-    this.nonce = clientNonce + randomBytes(24).toString("base64url");
+    this.nonce = clientNonce + this.serverNonce();
     this.serverFirst = `r=${this.nonce},s=${Buffer.from(credential.salt).toString("base64")},i=${credential.iterations}`;
     this.state = "final";
     return this.serverFirst;

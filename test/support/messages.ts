@@ -36,3 +36,41 @@ export const ListOffsets = {
   request: { ...listOffsetsReq.LIST_OFFSETS_REQUEST, encode: listOffsetsReq.encodeListOffsetsRequest },
   response: { decode: listOffsetsRes.decodeListOffsetsResponse },
 };
+
+import * as saslHandshakeReq from "../../src/protocol/generated/sasl-handshake-request.ts";
+import * as saslHandshakeRes from "../../src/protocol/generated/sasl-handshake-response.ts";
+import * as saslAuthenticateReq from "../../src/protocol/generated/sasl-authenticate-request.ts";
+import * as saslAuthenticateRes from "../../src/protocol/generated/sasl-authenticate-response.ts";
+import * as alterScramReq from "../../src/protocol/generated/alter-user-scram-credentials-request.ts";
+import * as alterScramRes from "../../src/protocol/generated/alter-user-scram-credentials-response.ts";
+import * as describeScramReq from "../../src/protocol/generated/describe-user-scram-credentials-request.ts";
+import * as describeScramRes from "../../src/protocol/generated/describe-user-scram-credentials-response.ts";
+import * as describeAclsReq from "../../src/protocol/generated/describe-acls-request.ts";
+import * as describeAclsRes from "../../src/protocol/generated/describe-acls-response.ts";
+import * as deleteAclsReq from "../../src/protocol/generated/delete-acls-request.ts";
+import * as deleteAclsRes from "../../src/protocol/generated/delete-acls-response.ts";
+
+export const SaslHandshake = {
+  request: { ...saslHandshakeReq.SASL_HANDSHAKE_REQUEST, encode: saslHandshakeReq.encodeSaslHandshakeRequest },
+  response: { decode: saslHandshakeRes.decodeSaslHandshakeResponse },
+};
+export const SaslAuthenticate = {
+  request: { ...saslAuthenticateReq.SASL_AUTHENTICATE_REQUEST, encode: saslAuthenticateReq.encodeSaslAuthenticateRequest },
+  response: { decode: saslAuthenticateRes.decodeSaslAuthenticateResponse },
+};
+export const AlterUserScramCredentials = {
+  request: { ...alterScramReq.ALTER_USER_SCRAM_CREDENTIALS_REQUEST, encode: alterScramReq.encodeAlterUserScramCredentialsRequest },
+  response: { decode: alterScramRes.decodeAlterUserScramCredentialsResponse },
+};
+export const DescribeUserScramCredentials = {
+  request: { ...describeScramReq.DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST, encode: describeScramReq.encodeDescribeUserScramCredentialsRequest },
+  response: { decode: describeScramRes.decodeDescribeUserScramCredentialsResponse },
+};
+export const DescribeAcls = {
+  request: { ...describeAclsReq.DESCRIBE_ACLS_REQUEST, encode: describeAclsReq.encodeDescribeAclsRequest },
+  response: { decode: describeAclsRes.decodeDescribeAclsResponse },
+};
+export const DeleteAcls = {
+  request: { ...deleteAclsReq.DELETE_ACLS_REQUEST, encode: deleteAclsReq.encodeDeleteAclsRequest },
+  response: { decode: deleteAclsRes.decodeDeleteAclsResponse },
+};
