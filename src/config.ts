@@ -1,6 +1,7 @@
 /** Broker configuration from a Kafka-style server.properties file. */
 import { readFileSync } from "node:fs";
 import { type ListenerConfig, type SecurityConfig, listenersFromProperties, securityFromProperties } from "./security/security-config.ts";
+import type { StorageEngineName } from "./storage/engine.ts";
 
 export interface BrokerConfig {
   nodeId: number;
@@ -14,6 +15,8 @@ export interface BrokerConfig {
   listeners: ListenerConfig[];
   security: SecurityConfig;
   logDirs: string[];
+  /** storage.engine: "files" (log.dirs, the default) or "memory" (nothing on disk, gone when the process ends). */
+  storageEngine: StorageEngineName;
   socketRequestMaxBytes: number;
   /** message.max.bytes: the largest record batch Produce accepts (topics override it with max.message.bytes). */
   messageMaxBytes: number;
@@ -104,6 +107,7 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     listeners,
     security: securityFromProperties(props),
     logDirs,
+    storageEngine: storageEngineProp(props.get("storage.engine") ?? "files"),
     socketRequestMaxBytes: intProp(props, "socket.request.max.bytes", 104857600),
     messageMaxBytes: intProp(props, "message.max.bytes", 1048588),
     fetchMaxBytes: intProp(props, "fetch.max.bytes", 57671680),
@@ -126,6 +130,11 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     httpAuthToken: props.get("http.auth.token") || undefined,
     httpBasicAuthUserInfo: props.get("http.auth.basic.user.info") || undefined,
   };
+}
+
+function storageEngineProp(value: string): StorageEngineName {
+  if (value !== "files" && value !== "memory") throw new Error(`storage.engine must be files or memory, not ${value}`);
+  return value;
 }
 
 export function loadConfig(path: string | undefined, env: Record<string, string | undefined> = process.env): BrokerConfig {

@@ -11,8 +11,10 @@ import { createLogger, type Logger } from "./logger.ts";
 import { loadCodec } from "./codec/index.ts";
 import type { Codec } from "./codec/types.ts";
 import { Broker, type BoundListener } from "./broker.ts";
+import type { StorageEngine, StorageEngineName } from "./storage/engine.ts";
 import { FilesEngine } from "./storage/files-engine.ts";
 import { startHttpListeners } from "./http/http-listener.ts";
+import { MemoryEngine } from "./storage/memory-engine.ts";
 
 export type { BrokerConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -21,6 +23,8 @@ export interface StartBrokerOptions extends Partial<BrokerConfig> {
   /** A server.properties file; explicit options override what it says. */
   propertiesFile?: string;
   logger?: Logger;
+  /** "files" (log.dirs), "memory" (nothing on disk), or an engine instance other brokers share; overrides storage.engine. */
+  storage?: StorageEngineName | StorageEngine;
 }
 
 export interface RunningBroker {
@@ -36,25 +40,16 @@ export interface RunningBroker {
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
-  const { propertiesFile, logger, ...overrides } = options;
+  const { propertiesFile, logger, storage: storageOption, ...overrides } = options;
   // In-process brokers default to a free loopback port; a properties file says where to listen.
   const base = propertiesFile
     ? loadConfig(propertiesFile, {})
     : { ...configFromProperties(parseProperties(""), {}), host: "127.0.0.1", port: 0 };
   const config: BrokerConfig = { ...base, ...overrides };
+  if (typeof storageOption === "string") config.storageEngine = storageOption;
   const log = logger ?? createLogger(config.verbose);
   const codec = await loadCodecOrFallback(config.codec, log);
-  const storage = FilesEngine.open({
-    logDirs: config.logDirs,
-    nodeId: config.nodeId,
-    codec,
-    segmentBytes: config.logSegmentBytes,
-    indexIntervalBytes: config.logIndexIntervalBytes,
-    maxIndexSize: config.logIndexSizeMaxBytes,
-    recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
-    flushIntervalMessages: config.logFlushIntervalMessages,
-    flushIntervalMs: config.logFlushIntervalMs,
-  });
+  const storage = typeof storageOption === "object" ? storageOption : openStorage(config, codec);
   const broker = await Broker.open(config, codec, log, storage);
   const listeners = await broker.listen();
   const { host, port } = listeners[0];
@@ -67,6 +62,21 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await broker.close();
   };
   return { host, port, listeners, broker, httpAddresses: http.addresses, close };
+}
+
+function openStorage(config: BrokerConfig, codec: Codec): StorageEngine {
+  if (config.storageEngine === "memory") return new MemoryEngine(codec);
+  return FilesEngine.open({
+    logDirs: config.logDirs,
+    nodeId: config.nodeId,
+    codec,
+    segmentBytes: config.logSegmentBytes,
+    indexIntervalBytes: config.logIndexIntervalBytes,
+    maxIndexSize: config.logIndexSizeMaxBytes,
+    recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+    flushIntervalMessages: config.logFlushIntervalMessages,
+    flushIntervalMs: config.logFlushIntervalMs,
+  });
 }
 
 /** WASM by default; if it cannot be instantiated (e.g. under a tight RLIMIT_AS) the JS twin serves. */

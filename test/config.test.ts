@@ -36,6 +36,12 @@ describe("config", () => {
     expect(() => configFromProperties(parseProperties("http.listeners=https://localhost:9644"))).toThrow(/http:\/\/host:port/);
   });
 
+  it("picks the storage engine from storage.engine (files by default) and rejects unknown ones", () => {
+    expect(configFromProperties(parseProperties("")).storageEngine).toBe("files");
+    expect(configFromProperties(parseProperties("storage.engine=memory")).storageEngine).toBe("memory");
+    expect(() => configFromProperties(parseProperties("storage.engine=cassandra"))).toThrow(/storage.engine/);
+  });
+
   it("selects the JS codec from the environment and rejects unknown ones", () => {
     expect(configFromProperties(parseProperties(""), { KAFKA_CODEC: "js" }).codec).toBe("js");
     expect(() => configFromProperties(parseProperties(""), { KAFKA_CODEC: "rust" })).toThrow();

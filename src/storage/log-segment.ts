@@ -12,7 +12,6 @@ import {
   BATCH_HEADER_SIZE,
   type BatchHeader,
   BatchField,
-  COMPRESSION_MASK,
   MAGIC,
   batchSizeAt,
   readBatchHeader,
@@ -21,7 +20,7 @@ import type { Codec } from "../codec/types.ts";
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileName } from "./log-file-utils.ts";
 import { OffsetIndex } from "./offset-index.ts";
 import { TimeIndex } from "./time-index.ts";
-import { batchSpans, lastOffsetOf, wholeBatchesLength } from "./record-batches.ts";
+import { batchSpans, lastOffsetOf, recordAtOrAfter, wholeBatchesLength } from "./record-batches.ts";
 
 export interface LogSegmentConfig {
   /** Kafka's log.index.interval.bytes: an index entry is added once more than this many bytes follow the last one. */
@@ -53,7 +52,6 @@ export interface FileBatch {
 
 /** How much of the file one read brings in while walking batch headers on recovery. */
 const SCAN_CHUNK_BYTES = 64 * 1024;
-const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
 /** Kafka's RecordBatch.NO_TIMESTAMP. */
 const NO_TIMESTAMP = -1n;
 /** Index entries hold offsets relative to the base offset as int32. */
@@ -185,16 +183,12 @@ export class LogSegment {
     return bytes;
   }
 
-  /**
-   * The first record whose timestamp is at least `timestamp`. Records are resolved inside
-   * uncompressed batches; for a compressed batch (or one stamped with log-append time) the
-   * answer is the batch's base offset and max timestamp.
-   */
+  /** The first record whose timestamp is at least `timestamp` (see recordAtOrAfter). */
   findOffsetByTimestamp(timestamp: bigint): TimestampAndOffset | undefined {
     if (this._maxTimestamp < timestamp) return undefined;
     const { position } = this.offsetIndex.lookup(this.timeIndex.lookup(timestamp) ?? this.baseOffset);
     for (const batch of walkBatches(this.fd, position, this._size, SCAN_CHUNK_BYTES)) {
-      if (batch.header.maxTimestamp >= timestamp) return this.recordAtOrAfter(batch, timestamp);
+      if (batch.header.maxTimestamp >= timestamp) return recordAtOrAfter(this.config.codec, batch.header, () => this.readBatch(batch), timestamp);
     }
     return undefined;
   }
@@ -303,16 +297,6 @@ export class LogSegment {
     const bytes = this.readBatch(batch);
     // The CRC-32C covers the batch from its attributes to its end.
     return this.config.codec.crc32c(bytes.subarray(BatchField.Attributes)) === batch.header.crc;
-  }
-
-  private recordAtOrAfter(batch: FileBatch, timestamp: bigint): TimestampAndOffset {
-    const { header } = batch;
-    const batchAnswer = { timestamp: header.maxTimestamp, offset: header.baseOffset };
-    if ((header.attributes & (COMPRESSION_MASK | TIMESTAMP_TYPE_LOG_APPEND_TIME)) !== 0) return batchAnswer;
-    const { firstTimestamp, records } = this.config.codec.decodeRecordBatch(this.readBatch(batch));
-    const record = records.find((r) => firstTimestamp + r.timestampDelta >= timestamp);
-    if (!record) return batchAnswer;
-    return { timestamp: firstTimestamp + record.timestampDelta, offset: header.baseOffset + BigInt(record.offsetDelta) };
   }
 }
 

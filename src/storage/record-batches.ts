@@ -1,6 +1,9 @@
 /** Walking RecordBatches laid back to back in memory, by their batch_length fields alone. */
-import { BATCH_HEADER_SIZE, batchSizeAt } from "../codec/batch-header.ts";
+import { BATCH_HEADER_SIZE, type BatchHeader, COMPRESSION_MASK, batchSizeAt, readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
+import type { TimestampAndOffset } from "./log-segment.ts";
+
+const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
 
 export interface BatchSpan {
   position: number;
@@ -16,6 +19,52 @@ export function* batchSpans(bytes: Uint8Array): Generator<BatchSpan> {
     yield { position, size };
     position += size;
   }
+}
+
+export interface AssignedOffsets {
+  /** Each batch's place in the bytes and its header, base offset as assigned. */
+  batches: (BatchSpan & { header: BatchHeader })[];
+  lastOffset: bigint;
+  records: number;
+}
+
+/**
+ * What every engine does to batches it appends as leader: rewrites each base_offset in place so
+ * batch i starts where batch i-1 ended, batch 0 at `baseOffset`. The bytes must be whole batches.
+ */
+export function assignOffsets(bytes: Uint8Array, baseOffset: bigint): AssignedOffsets {
+  const batches = [...batchSpans(bytes)].map((span) => ({ ...span, header: readBatchHeader(bytes, span.position) }));
+  const last = batches[batches.length - 1];
+  if (!last || last.position + last.size !== bytes.length) throw new RangeError("append needs whole record batches");
+  if (batches.some(({ header }) => header.lastOffsetDelta < 0)) throw new RangeError("last_offset_delta must not be negative");
+  let nextOffset = baseOffset;
+  let records = 0;
+  for (const batch of batches) {
+    setBaseOffset(bytes, batch.position, nextOffset);
+    batch.header.baseOffset = nextOffset;
+    nextOffset += BigInt(batch.header.lastOffsetDelta) + 1n;
+    records += batch.header.recordsCount;
+  }
+  return { batches, lastOffset: nextOffset - 1n, records };
+}
+
+/**
+ * The first record of a batch (known to reach `timestamp`) stamped at least `timestamp`.
+ * Records are resolved inside uncompressed batches; for a compressed batch (or one stamped with
+ * log-append time) the answer is the batch's base offset and max timestamp.
+ */
+export function recordAtOrAfter(
+  codec: Pick<Codec, "decodeRecordBatch">,
+  header: BatchHeader,
+  bytes: () => Uint8Array,
+  timestamp: bigint,
+): TimestampAndOffset {
+  const batchAnswer = { timestamp: header.maxTimestamp, offset: header.baseOffset };
+  if ((header.attributes & (COMPRESSION_MASK | TIMESTAMP_TYPE_LOG_APPEND_TIME)) !== 0) return batchAnswer;
+  const { firstTimestamp, records } = codec.decodeRecordBatch(bytes());
+  const record = records.find((r) => firstTimestamp + r.timestampDelta >= timestamp);
+  if (!record) return batchAnswer;
+  return { timestamp: firstTimestamp + record.timestampDelta, offset: header.baseOffset + BigInt(record.offsetDelta) };
 }
 
 /** Bytes covered by the whole batches at the start of `bytes`. */

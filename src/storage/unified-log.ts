@@ -5,14 +5,14 @@
  * watermark is always the log end offset.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
+import { readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import { DEFAULT_INDEX_SIZE_MAX_BYTES } from "./index-file.ts";
 import { LOG_FILE_SUFFIX, parseOffsetFileName } from "./log-file-utils.ts";
 import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./log-segment.ts";
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
-import { batchSpans, lastOffsetOf } from "./record-batches.ts";
+import { assignOffsets, batchSpans, lastOffsetOf } from "./record-batches.ts";
 import type { PartitionLog } from "./engine.ts";
 
 export type { TimestampAndOffset } from "./log-segment.ts";
@@ -69,6 +69,23 @@ export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
 export const MAX_TIMESTAMP = -3n;
 export const EARLIEST_LOCAL_TIMESTAMP = -4n;
+
+/**
+ * ListOffsets' timestamps as every engine answers them: -2 and -4 the log start, -1 the log end,
+ * -3 the first record stamped with the largest timestamp (`maxTimestamp`, -1 for none), any
+ * other negative nothing; `search(t)` finds the first record stamped at or after `t`.
+ */
+export function resolveOffsetForTimestamp(
+  timestamp: bigint,
+  log: { logStartOffset: bigint; logEndOffset: bigint },
+  maxTimestamp: bigint,
+  search: (timestamp: bigint) => TimestampAndOffset | undefined,
+): TimestampAndOffset | undefined {
+  if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) return { timestamp: -1n, offset: log.logStartOffset };
+  if (timestamp === LATEST_TIMESTAMP) return { timestamp: -1n, offset: log.logEndOffset };
+  if (timestamp === MAX_TIMESTAMP) return maxTimestamp < 0n ? undefined : search(maxTimestamp);
+  return timestamp < 0n ? undefined : search(timestamp);
+}
 
 const REPLAY_CHUNK_BYTES = 1024 * 1024;
 
@@ -185,25 +202,15 @@ export class UnifiedLog implements PartitionLog {
    * so batch i starts where batch i-1 ended; the bytes are in the file when this returns.
    */
   appendAsLeader(batches: Uint8Array): LogAppendInfo {
-    const headers = [...batchSpans(batches)].map((span) => ({ span, header: readBatchHeader(batches, span.position) }));
-    const last = headers[headers.length - 1];
-    if (!last || last.span.position + last.span.size !== batches.length) throw new RangeError("append needs whole record batches");
-    if (headers.some(({ header }) => header.lastOffsetDelta < 0)) throw new RangeError("last_offset_delta must not be negative");
     const baseOffset = this.logEndOffset;
-    let nextOffset = baseOffset;
-    let records = 0;
-    for (const { span, header } of headers) {
-      setBaseOffset(batches, span.position, nextOffset);
-      nextOffset += BigInt(header.lastOffsetDelta) + 1n;
-      records += header.recordsCount;
-    }
-    this.maybeRoll(batches.length, nextOffset - 1n);
+    const { lastOffset, records } = assignOffsets(batches, baseOffset);
+    this.maybeRoll(batches.length, lastOffset);
     this.activeSegment.append(batches);
     this.dirty = true;
     this.unflushedMessages += records;
     this.maybeFlush();
     this.notifyAppend();
-    return { baseOffset, lastOffset: nextOffset - 1n };
+    return { baseOffset, lastOffset };
   }
 
   /**
@@ -248,18 +255,14 @@ export class UnifiedLog implements PartitionLog {
    * Undefined when nothing matches.
    */
   offsetForTimestamp(timestamp: bigint): TimestampAndOffset | undefined {
-    if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) return { timestamp: -1n, offset: this.logStartOffset };
-    if (timestamp === LATEST_TIMESTAMP) return { timestamp: -1n, offset: this.logEndOffset };
-    if (timestamp === MAX_TIMESTAMP) {
-      const newest = this.segments.reduce((a, b) => (b.maxTimestamp > a.maxTimestamp ? b : a));
-      return newest.maxTimestamp < 0n ? undefined : newest.findOffsetByTimestamp(newest.maxTimestamp);
-    }
-    if (timestamp < 0n) return undefined;
-    for (const segment of this.segments) {
-      const found = segment.findOffsetByTimestamp(timestamp);
-      if (found) return found;
-    }
-    return undefined;
+    const maxTimestamp = this.segments.reduce((max, s) => (s.maxTimestamp > max ? s.maxTimestamp : max), -1n);
+    return resolveOffsetForTimestamp(timestamp, this, maxTimestamp, (t) => {
+      for (const segment of this.segments) {
+        const found = segment.findOffsetByTimestamp(t);
+        if (found) return found;
+      }
+      return undefined;
+    });
   }
 
   /** Calls `listener` after every append until the returned function is called. */

@@ -1,0 +1,160 @@
+/**
+ * The "memory" storage engine (`storage: "memory"`): partition logs as arrays of batches in the
+ * process, nothing on disk. For test suites that want no files, and for an in-process cluster
+ * whose brokers share one instance (what they would share in a database). Data lives as long as
+ * the engine object; close() keeps it, so a broker restarted on the same engine finds it again.
+ */
+import { randomUUID } from "node:crypto";
+import { freemem, totalmem } from "node:os";
+import type { BatchHeader } from "../codec/batch-header.ts";
+import type { Codec } from "../codec/types.ts";
+import type { FetchDataInfo, LogDirDescription, LogAppendInfo, PartitionLog, ProducerIdState, ProducerIdStore, StorageEngine, TimestampAndOffset } from "./engine.ts";
+import { UNASSIGNED_DIRECTORY_ID } from "./files-engine.ts";
+import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
+import { assignOffsets, lastOffsetOf, recordAtOrAfter } from "./record-batches.ts";
+import { OFFSET_OUT_OF_RANGE, resolveOffsetForTimestamp } from "./unified-log.ts";
+import { searchLast } from "./offset-index.ts";
+
+interface StoredBatch {
+  header: BatchHeader;
+  lastOffset: bigint;
+  bytes: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+/** What DescribeLogDirs names the memory engine's one place. */
+export const MEMORY_LOG_DIR = "memory";
+
+export class MemoryLog implements PartitionLog {
+  private readonly stored: StoredBatch[] = [];
+  private readonly listeners = new Set<() => void>();
+  private endOffset = 0n;
+  private maxTimestamp = -1n;
+  private bytes = 0;
+
+  constructor(
+    readonly topicId: string,
+    private readonly codec: Pick<Codec, "decodeRecordBatch">,
+  ) {}
+
+  get logStartOffset(): bigint {
+    return 0n;
+  }
+
+  get logEndOffset(): bigint {
+    return this.endOffset;
+  }
+
+  get highWatermark(): bigint {
+    return this.endOffset;
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** Keeps a copy of each batch: the caller's buffer (a request frame) is not ours to hold. */
+  appendAsLeader(batches: Uint8Array): LogAppendInfo {
+    const baseOffset = this.endOffset;
+    const assigned = assignOffsets(batches, baseOffset);
+    for (const { position, size, header } of assigned.batches) {
+      this.stored.push({ header, lastOffset: lastOffsetOf(header), bytes: batches.slice(position, position + size) });
+      if (header.maxTimestamp > this.maxTimestamp) this.maxTimestamp = header.maxTimestamp;
+    }
+    this.bytes += batches.length;
+    this.endOffset = assigned.lastOffset + 1n;
+    for (const listener of [...this.listeners]) listener();
+    return { baseOffset, lastOffset: assigned.lastOffset };
+  }
+
+  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): FetchDataInfo | typeof OFFSET_OUT_OF_RANGE {
+    if (fetchOffset < this.logStartOffset || fetchOffset > this.endOffset) return OFFSET_OUT_OF_RANGE;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (let i = this.indexFor(fetchOffset); i < this.stored.length; i++) {
+      const { bytes } = this.stored[i];
+      if (size + bytes.length > maxBytes && !(minOneBatch && parts.length === 0)) break;
+      parts.push(bytes);
+      size += bytes.length;
+    }
+    const records = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0] : new Uint8Array(Buffer.concat(parts));
+    return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+  }
+
+  *batches(fromOffset = this.logStartOffset): Generator<Uint8Array> {
+    for (let i = this.indexFor(fromOffset); i < this.stored.length; i++) yield this.stored[i].bytes;
+  }
+
+  offsetForTimestamp(timestamp: bigint): TimestampAndOffset | undefined {
+    return resolveOffsetForTimestamp(timestamp, this, this.maxTimestamp, (t) => {
+      const batch = this.stored.find((b) => b.header.maxTimestamp >= t);
+      return batch && recordAtOrAfter(this.codec, batch.header, () => batch.bytes, t);
+    });
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  flush(): void {}
+
+  /** The first batch whose last offset is at least `offset` (stored.length when none). */
+  private indexFor(offset: bigint): number {
+    return searchLast(this.stored.length, (i) => this.stored[i].lastOffset < offset) + 1;
+  }
+}
+
+class MemoryProducerIds implements ProducerIdStore {
+  private state: ProducerIdState | undefined;
+
+  load(): ProducerIdState | undefined {
+    return this.state && copy(this.state);
+  }
+
+  save(state: ProducerIdState): void {
+    this.state = copy(state);
+  }
+}
+
+function copy(state: ProducerIdState): ProducerIdState {
+  return { nextProducerId: state.nextProducerId, transactionalIds: new Map(state.transactionalIds) };
+}
+
+export class MemoryEngine implements StorageEngine {
+  readonly name = "memory";
+  readonly clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  readonly directoryId = UNASSIGNED_DIRECTORY_ID;
+  readonly producerIds: ProducerIdStore = new MemoryProducerIds();
+  private readonly logs = new Map<string, { topic: string; partition: number; log: MemoryLog }>();
+
+  constructor(private readonly codec: Pick<Codec, "decodeRecordBatch">) {}
+
+  getLog(topic: string, partition: number): MemoryLog | undefined {
+    return this.logs.get(partitionDirName(topic, partition))?.log;
+  }
+
+  createLog(topic: string, partition: number, topicId: string): MemoryLog {
+    const existing = this.getLog(topic, partition);
+    if (existing) return existing;
+    const log = new MemoryLog(topicId, this.codec);
+    this.logs.set(partitionDirName(topic, partition), { topic, partition, log });
+    return log;
+  }
+
+  deleteLogs(topic: string): void {
+    for (const [key, entry] of this.logs) if (entry.topic === topic) this.logs.delete(key);
+  }
+
+  /** One "log dir", the process's memory, with the machine's memory as its space. */
+  describeLogDirs(): LogDirDescription[] {
+    const partitions = [...this.logs.values()]
+      .filter(({ topic }) => topic !== CLUSTER_METADATA_TOPIC)
+      .map(({ topic, partition, log }) => ({ topic, partition, size: log.size }));
+    return [{ path: MEMORY_LOG_DIR, partitions, space: { totalBytes: BigInt(totalmem()), usableBytes: BigInt(freemem()) } }];
+  }
+
+  close(): void {}
+}
