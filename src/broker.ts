@@ -9,6 +9,7 @@ import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
 import type { RequestObserver } from "./server/request-observer.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
+import { ConsumerGroupCoordinator } from "./coordinator/consumer-group-coordinator.ts";
 import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
 import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
 import { ProducerStates } from "./coordinator/producer-states.ts";
@@ -28,6 +29,8 @@ export class Broker {
   private readonly servers: TcpServer[];
   /** Consumer groups and their committed offsets (read back from __consumer_offsets here). */
   readonly groupCoordinator: GroupCoordinator;
+  /** KIP-848 consumer groups; a group id belongs to them or to the classic coordinator, never both. */
+  readonly consumerGroups: ConsumerGroupCoordinator;
   /** Idempotent producers' sequences per partition, consulted by Produce. */
   readonly producerStates: ProducerStates;
   readonly clusterId: string;
@@ -48,7 +51,9 @@ export class Broker {
   ) {
     this.clusterId = storage.clusterId;
     this.servers = this.listeners().map((l) => new TcpServer(this, l));
-    this.groupCoordinator = new GroupCoordinator(config, offsets);
+    this.consumerGroups = new ConsumerGroupCoordinator(config, offsets, metadata, (message) => log.error(message));
+    this.groupCoordinator = new GroupCoordinator(config, offsets, this.consumerGroups);
+    this.consumerGroups.classicGroups = this.groupCoordinator;
     this.producerStates = new ProducerStates(producerIds);
   }
 
@@ -123,6 +128,7 @@ export class Broker {
 
   async close(): Promise<void> {
     this.groupCoordinator.close();
+    this.consumerGroups.close();
     await Promise.all(this.servers.map((s) => s.close()));
     await this.storage.close();
   }

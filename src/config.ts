@@ -33,6 +33,10 @@ export interface BrokerConfig {
   groupInitialRebalanceDelayMs: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
+  /** KIP-848 consumer groups: group.consumer.heartbeat.interval.ms, .session.timeout.ms, .assignors. */
+  groupConsumerHeartbeatIntervalMs: number;
+  groupConsumerSessionTimeoutMs: number;
+  groupConsumerAssignors: string[];
   offsetsTopicNumPartitions: number;
   codec: "wasm" | "js";
   verbose: boolean;
@@ -122,6 +126,9 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     groupInitialRebalanceDelayMs: intProp(props, "group.initial.rebalance.delay.ms", 3000),
     groupMinSessionTimeoutMs: intProp(props, "group.min.session.timeout.ms", 6000),
     groupMaxSessionTimeoutMs: intProp(props, "group.max.session.timeout.ms", 1800000),
+    groupConsumerHeartbeatIntervalMs: intProp(props, "group.consumer.heartbeat.interval.ms", 5000),
+    groupConsumerSessionTimeoutMs: intProp(props, "group.consumer.session.timeout.ms", 45000),
+    groupConsumerAssignors: (props.get("group.consumer.assignors") ?? "uniform,range").split(",").map((a) => a.trim()).filter(Boolean),
     // Kafka's default is 50, to spread groups over many brokers; one broker coordinates every group, so one partition.
     offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 1),
     codec,

@@ -19,6 +19,7 @@ import {
   type SyncGroupResult,
 } from "./group-metadata.ts";
 import type { GroupMetadataManager, OffsetAndMetadata, TopicPartitionOffset } from "./group-metadata-manager.ts";
+import { schedule } from "./timers.ts";
 
 export type { GroupState, JoinGroupResult, SyncGroupResult } from "./group-metadata.ts";
 
@@ -99,15 +100,6 @@ export interface GroupSummary {
 const EMPTY = new Uint8Array(0);
 /** The protocol type of Kafka's consumers, whose member metadata is a ConsumerProtocolSubscription. */
 const CONSUMER_PROTOCOL_TYPE = "consumer";
-/** setTimeout fires at once for longer delays. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function schedule(delayMs: number, fn: () => void): NodeJS.Timeout {
-  const timer = setTimeout(fn, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
-  // The listening socket keeps a broker alive; a group's timers alone must not.
-  timer.unref();
-  return timer;
-}
 
 function joinError(memberId: string, errorCode: number): JoinGroupResult {
   return {
@@ -135,9 +127,21 @@ export class GroupCoordinator {
   constructor(
     private readonly config: GroupConfig,
     private readonly offsets: GroupMetadataManager,
+    /** The KIP-848 groups: a group id is either theirs or a classic group's. */
+    private readonly consumerGroups: { has(groupId: string): boolean } = { has: () => false },
   ) {
     // Groups that only have committed offsets exist, Empty, as Kafka loads them.
-    for (const groupId of offsets.groupIds()) this.groups.set(groupId, new GroupMetadata(groupId));
+    for (const groupId of offsets.groupIds()) if (!consumerGroups.has(groupId)) this.groups.set(groupId, new GroupMetadata(groupId));
+  }
+
+  /** What the consumer group coordinator needs to know of the classic groups. */
+  hasMembers(groupId: string): boolean {
+    const group = this.groups.get(groupId);
+    return group !== undefined && !(group.is("Empty") && group.pendingMembers.size === 0);
+  }
+
+  forgetEmpty(groupId: string): void {
+    if (!this.hasMembers(groupId)) this.groups.delete(groupId);
   }
 
   // ---- JoinGroup ----------------------------------------------------------------------------
@@ -148,6 +152,8 @@ export class GroupCoordinator {
     if (p.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs || p.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs) {
       return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
+    // Kafka 4.0 with group.consumer.migration.policy=disabled: a consumer group takes no classic members.
+    if (this.consumerGroups.has(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     const isUnknownMember = p.memberId === "";
     let group = this.groups.get(p.groupId);
     if (!group) {

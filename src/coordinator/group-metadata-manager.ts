@@ -14,6 +14,7 @@ import { decodeOffsetCommitKey, encodeOffsetCommitKey } from "../protocol/genera
 import { decodeOffsetCommitValue, encodeOffsetCommitValue } from "../protocol/generated/coordinator/offset-commit-value.ts";
 import type { PartitionLog, StorageEngine } from "../storage/engine.ts";
 import { brokerBatch } from "../storage/record-batches.ts";
+import { SerialQueue } from "../storage/serial-queue.ts";
 
 export const GROUP_METADATA_TOPIC_NAME = "__consumer_offsets";
 
@@ -34,6 +35,12 @@ export interface TopicPartitionOffset extends OffsetAndMetadata {
   partition: number;
 }
 
+/** A group coordinator record as the log holds it: the versioned key and value. */
+export interface GroupRecord {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
 export interface OffsetsTopicConfig {
   /**
    * offsets.topic.num.partitions. One partition is enough for a single broker (it coordinates
@@ -48,6 +55,14 @@ const key = (topic: string, partition: number): PartitionKey => `${topic}\u0000$
 
 export class GroupMetadataManager {
   private readonly offsets = new Map<string, Map<PartitionKey, TopicPartitionOffset>>();
+  /**
+   * The group records (key version 2+: classic group metadata, ConsumerGroup*, ShareGroup*) the
+   * log holds, by group id and then key bytes: what a coordinator rebuilds its groups from, and
+   * what storeGroupRecords compares against.
+   */
+  private readonly groupRecords = new Map<string, Map<string, GroupRecord>>();
+  /** Appends leave in call order, so the log's last record of a key is the last one written. */
+  private readonly appends = new SerialQueue();
 
   constructor(
     private readonly logs: Pick<StorageEngine, "getLog" | "createLog">,
@@ -91,8 +106,7 @@ export class GroupMetadataManager {
       this.codec,
       commits.map((c) => ({ key: offsetCommitKey(groupId, c.topic, c.partition), value: offsetCommitValue(c) })),
     );
-    const log = await this.offsetsLog(this.partitionFor(groupId));
-    await log.appendAsLeader(batch);
+    await this.append(groupId, batch);
     for (const c of commits) this.put(groupId, c);
   }
 
@@ -109,8 +123,7 @@ export class GroupMetadataManager {
       this.codec,
       doomed.map((p) => ({ key: offsetCommitKey(groupId, p.topic, p.partition), value: null })),
     );
-    const log = await this.offsetsLog(this.partitionFor(groupId));
-    await log.appendAsLeader(batch);
+    await this.append(groupId, batch);
     for (const p of doomed) this.delete(groupId, p.topic, p.partition);
   }
 
@@ -133,6 +146,38 @@ export class GroupMetadataManager {
     return result;
   }
 
+  /** Every group's records as the log holds them, for the coordinators to rebuild their groups at start-up. */
+  groupRecordsOf(groupId: string): GroupRecord[] {
+    return [...(this.groupRecords.get(groupId)?.values() ?? [])];
+  }
+
+  groupsWithRecords(): Iterable<string> {
+    return this.groupRecords.keys();
+  }
+
+  /**
+   * Makes the log hold exactly `records` for the group: the ones that changed are appended, with
+   * a tombstone for each key the group no longer has, in one batch. Resolves once written.
+   */
+  async storeGroupRecords(groupId: string, records: GroupRecord[]): Promise<void> {
+    const stored = this.groupRecords.get(groupId) ?? new Map<string, GroupRecord>();
+    const next = new Map(records.map((r) => [hex(r.key), r]));
+    const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
+    for (const [k, r] of next) if (!sameBytes(stored.get(k)?.value, r.value)) changes.push(r);
+    for (const [k, r] of stored) if (!next.has(k)) changes.push({ key: r.key, value: null });
+    if (changes.length === 0) return;
+    if (next.size > 0) this.groupRecords.set(groupId, next);
+    else this.groupRecords.delete(groupId);
+    await this.append(groupId, brokerBatch(this.codec, changes));
+  }
+
+  private append(groupId: string, batch: Uint8Array): Promise<unknown> {
+    return this.appends.run(async () => {
+      const log = await this.offsetsLog(this.partitionFor(groupId));
+      return log.appendAsLeader(batch);
+    });
+  }
+
   private async offsetsLog(partition: number): Promise<PartitionLog> {
     return (await this.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition)) ?? this.logs.createLog(GROUP_METADATA_TOPIC_NAME, partition, randomUUID());
   }
@@ -150,6 +195,15 @@ export class GroupMetadataManager {
     if (group.size === 0) this.offsets.delete(groupId);
   }
 
+  private loadGroupRecord(key: Uint8Array, groupId: string, value: Uint8Array | null, malformed: boolean): void {
+    if (malformed) return;
+    const records = this.groupRecords.get(groupId) ?? new Map<string, GroupRecord>();
+    if (value) records.set(hex(key), { key: key.slice(), value: value.slice() });
+    else records.delete(hex(key));
+    if (records.size > 0) this.groupRecords.set(groupId, records);
+    else this.groupRecords.delete(groupId);
+  }
+
   /** Replays the log: the last record of each key wins, a tombstone (null value) removes it. */
   private async load(log: PartitionLog): Promise<void> {
     for await (const bytes of log.batches()) {
@@ -157,6 +211,10 @@ export class GroupMetadataManager {
         if (!record.key) continue;
         const r = new Reader(record.key);
         const version = r.int16();
+        if (version >= GROUP_RECORD_MIN_KEY_VERSION) {
+          this.loadGroupRecord(record.key, r.string(false), record.value, r.failed);
+          continue;
+        }
         if (version !== 0 && version !== 1) continue;
         const k = decodeOffsetCommitKey(r, version);
         if (r.failed) continue;
@@ -180,6 +238,17 @@ export class GroupMetadataManager {
       }
     }
   }
+}
+
+/** Key versions from 2 on are group records; each starts with the group id. */
+const GROUP_RECORD_MIN_KEY_VERSION = 2;
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 function offsetCommitKey(group: string, topic: string, partition: number): Uint8Array {

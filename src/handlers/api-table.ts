@@ -20,6 +20,8 @@ import { offsetFetch } from "./offset-fetch.ts";
 import { listGroups } from "./list-groups.ts";
 import { describeGroups } from "./describe-groups.ts";
 import { initProducerId } from "./init-producer-id.ts";
+import { consumerGroupHeartbeat } from "./consumer-group-heartbeat.ts";
+import { consumerGroupDescribe } from "./consumer-group-describe.ts";
 import { deleteGroups } from "./delete-groups.ts";
 import { offsetDelete } from "./offset-delete.ts";
 import { describeCluster } from "./describe-cluster.ts";
@@ -77,6 +79,8 @@ export function defaultApiTable(): ApiTable {
     listGroups,
     describeGroups,
     initProducerId,
+    consumerGroupHeartbeat,
+    consumerGroupDescribe,
     deleteGroups,
     offsetDelete,
     describeCluster,

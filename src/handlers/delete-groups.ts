@@ -11,7 +11,11 @@ export const deleteGroups = defineApi(
   encodeDeleteGroupsResponse,
   async (ctx, req): Promise<DeleteGroupsResponse> => {
     const results = [];
-    for (const groupId of new Set(req.groupsNames)) results.push({ groupId, errorCode: await ctx.broker.groupCoordinator.deleteGroup(groupId) });
+    const { consumerGroups, groupCoordinator } = ctx.broker;
+    for (const groupId of new Set(req.groupsNames)) {
+      const errorCode = consumerGroups.has(groupId) ? await consumerGroups.deleteGroup(groupId) : await groupCoordinator.deleteGroup(groupId);
+      results.push({ groupId, errorCode });
+    }
     return { throttleTimeMs: 0, results };
   },
 );

@@ -3,10 +3,10 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { LIST_GROUPS_REQUEST, decodeListGroupsRequest } from "../protocol/generated/list-groups-request.ts";
 import { type ListGroupsResponse, encodeListGroupsResponse } from "../protocol/generated/list-groups-response.ts";
 
-/** Every group here runs the classic protocol (JoinGroup/SyncGroup). */
-const GROUP_TYPE = "classic";
-
-/** Filters (v4+ states, v5+ types) match case-insensitively, as Kafka's do; empty means all. */
+/**
+ * Classic groups (JoinGroup/SyncGroup) and KIP-848 consumer groups, with Kafka's group types and
+ * states. Filters (v4+ states, v5+ types) match case-insensitively, as Kafka's do; empty means all.
+ */
 export const listGroups = defineApi(
   "ListGroups",
   LIST_GROUPS_REQUEST,
@@ -16,13 +16,15 @@ export const listGroups = defineApi(
   (ctx, req): ListGroupsResponse => {
     const states = new Set((req.statesFilter ?? []).map((s) => s.toLowerCase()));
     const types = new Set((req.typesFilter ?? []).map((t) => t.toLowerCase()));
-    const groups = types.size > 0 && !types.has(GROUP_TYPE) ? [] : ctx.broker.groupCoordinator.listGroups();
+    const groups = [
+      ...ctx.broker.groupCoordinator.listGroups().map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: "classic" })),
+      // Kafka reports the protocol type of a consumer group as "consumer".
+      ...ctx.broker.consumerGroups.listGroups().map((g) => ({ groupId: g.groupId, protocolType: "consumer", groupState: g.state, groupType: "consumer" })),
+    ];
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      groups: groups
-        .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
-        .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: GROUP_TYPE })),
+      groups: groups.filter((g) => (states.size === 0 || states.has(g.groupState.toLowerCase())) && (types.size === 0 || types.has(g.groupType))),
     };
   },
 );

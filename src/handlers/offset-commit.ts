@@ -32,13 +32,15 @@ export const offsetCommit = defineApi(
     const commitError =
       offsets.length === 0
         ? ErrorCode.NONE
-        : await ctx.broker.groupCoordinator.commitOffsets({
-            groupId: req.groupId,
-            generationId: req.generationIdOrMemberEpoch ?? -1,
-            memberId: req.memberId ?? "",
-            groupInstanceId: req.groupInstanceId ?? null,
-            offsets,
-          });
+        : ctx.broker.consumerGroups.has(req.groupId)
+          ? await ctx.broker.consumerGroups.commitOffsets(req.groupId, req.memberId ?? "", req.generationIdOrMemberEpoch ?? -1, ctx.apiVersion, offsets)
+          : await ctx.broker.groupCoordinator.commitOffsets({
+              groupId: req.groupId,
+              generationId: req.generationIdOrMemberEpoch ?? -1,
+              memberId: req.memberId ?? "",
+              groupInstanceId: req.groupInstanceId ?? null,
+              offsets,
+            });
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({

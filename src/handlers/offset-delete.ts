@@ -19,7 +19,10 @@ export const offsetDelete = defineApi(
     const partitions = req.topics.flatMap((t) =>
       t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })),
     );
-    const { errorCode, subscribedTopics } = await ctx.broker.groupCoordinator.deleteOffsets(req.groupId, partitions);
+    const { consumerGroups, groupCoordinator } = ctx.broker;
+    const { errorCode, subscribedTopics } = consumerGroups.has(req.groupId)
+      ? await consumerGroups.deleteOffsets(req.groupId, partitions)
+      : await groupCoordinator.deleteOffsets(req.groupId, partitions);
     if (errorCode !== ErrorCode.NONE) return { errorCode, throttleTimeMs: 0, topics: [] };
     return {
       errorCode,

@@ -22,11 +22,13 @@ export const offsetFetch = defineApi(
     if (ctx.apiVersion >= 8) {
       return {
         throttleTimeMs: 0,
-        groups: (req.groups ?? []).map((g) => ({
-          groupId: g.groupId ?? "",
-          topics: committedOffsets(ctx, g.groupId ?? "", g.topics),
-          errorCode: ErrorCode.NONE,
-        })),
+        groups: (req.groups ?? []).map((g) => {
+          const groupId = g.groupId ?? "";
+          // v9: a KIP-848 member fetches at its current epoch; a stale one gets no offsets.
+          const { consumerGroups } = ctx.broker;
+          const errorCode = consumerGroups.has(groupId) ? consumerGroups.validateOffsetFetch(groupId, g.memberId ?? null, g.memberEpoch ?? -1) : ErrorCode.NONE;
+          return { groupId, topics: errorCode === ErrorCode.NONE ? committedOffsets(ctx, groupId, g.topics) : [], errorCode };
+        }),
       };
     }
     return { throttleTimeMs: 0, topics: committedOffsets(ctx, req.groupId ?? "", req.topics), errorCode: ErrorCode.NONE };

@@ -13,8 +13,11 @@ export interface TestBroker {
   readonly bootstrap: string;
   readonly port: number;
   readonly logDir: string;
-  /** Closes the broker and starts a new one on the same log dir (on a new port). */
-  restart(): Promise<void>;
+  /**
+   * Closes the broker and starts a new one on the same log dir: on a new port, or with
+   * `samePort` on the old one, so connected clients reconnect to it on their own.
+   */
+  restart(options?: { samePort?: boolean }): Promise<void>;
   /** Closes the broker and removes its log dir; throws if the broker logged an error. */
   dispose(): Promise<void>;
 }
@@ -24,7 +27,7 @@ export async function startTestBroker(options: Omit<StartBrokerOptions, "logDirs
   const errors: string[] = [];
   const logger: Logger = { info: () => {}, debug: () => {}, error: (message) => errors.push(message) };
   // Consumer groups start at once: nothing here waits for more members to join.
-  const start = () => startBroker({ port: 0, groupInitialRebalanceDelayMs: 0, logger, ...options, logDirs: [logDir] });
+  const start = (port = 0) => startBroker({ port, groupInitialRebalanceDelayMs: 0, logger, ...options, logDirs: [logDir] });
   let running = await start();
   return {
     get running() {
@@ -37,9 +40,10 @@ export async function startTestBroker(options: Omit<StartBrokerOptions, "logDirs
       return running.port;
     },
     logDir,
-    async restart() {
+    async restart({ samePort = false } = {}) {
+      const port = running.port;
       await running.close();
-      running = await start();
+      running = await start(samePort ? port : 0);
     },
     async dispose() {
       try {

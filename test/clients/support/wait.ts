@@ -19,3 +19,20 @@ export function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) =
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+/**
+ * Retries `check` (an assertion) until it passes or `timeoutMs` has passed, then throws its last
+ * failure with what was awaited: for state that settles through a client's own timers.
+ */
+export async function eventually(check: () => void, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${(err as Error).message}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
