@@ -9,6 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import type { ConsumerGroupHeartbeatRequest } from "../protocol/generated/consumer-group-heartbeat-request.ts";
+import type { Member as DescribedMember, TopicPartitions as NamedTopicPartitions } from "../protocol/generated/consumer-group-describe-response.ts";
 import type { ClusterMetadata } from "../storage/cluster-metadata.ts";
 import { ASSIGNORS, type Assignment, type ConsumerGroupAssignor } from "./assignors.ts";
 import {
@@ -39,21 +41,13 @@ export interface TopicPartitionsById {
   partitions: number[];
 }
 
-export interface ConsumerGroupHeartbeatParams {
+/** The request's fields (the regex defaulted for v0), and who sends it. */
+export type ConsumerGroupHeartbeatParams = Omit<ConsumerGroupHeartbeatRequest, "subscribedTopicRegex"> & {
   apiVersion: number;
-  groupId: string;
-  memberId: string;
-  memberEpoch: number;
-  instanceId: string | null;
-  rackId: string | null;
-  rebalanceTimeoutMs: number;
-  subscribedTopicNames: string[] | null;
   subscribedTopicRegex: string | null;
-  serverAssignor: string | null;
-  topicPartitions: TopicPartitionsById[] | null;
   clientId: string;
   clientHost: string;
-}
+};
 
 export interface ConsumerGroupHeartbeatResult {
   errorCode: number;
@@ -454,18 +448,7 @@ export interface ConsumerGroupDescription {
   groupEpoch: number;
   assignmentEpoch: number;
   assignorName: string;
-  members: {
-    memberId: string;
-    instanceId: string | null;
-    rackId: string | null;
-    memberEpoch: number;
-    clientId: string;
-    clientHost: string;
-    subscribedTopicNames: string[];
-    subscribedTopicRegex: string | null;
-    assignment: { topicId: string; topicName: string; partitions: number[] }[];
-    targetAssignment: { topicId: string; topicName: string; partitions: number[] }[];
-  }[];
+  members: (Omit<DescribedMember, "assignment" | "targetAssignment"> & { assignment: NamedTopicPartitions[]; targetAssignment: NamedTopicPartitions[] })[];
 }
 
 /**

@@ -18,7 +18,7 @@ import * as targetMemberValue from "../protocol/generated/coordinator/consumer-g
 import * as targetKey from "../protocol/generated/coordinator/consumer-group-target-assignment-metadata-key.ts";
 import * as targetValue from "../protocol/generated/coordinator/consumer-group-target-assignment-metadata-value.ts";
 import type { Assignment } from "./assignors.ts";
-import { ConsumerGroup, type ConsumerGroupMember, type MemberState } from "./consumer-group.ts";
+import { ConsumerGroup, type ConsumerGroupMember, type MemberState, type MemberSubscription } from "./consumer-group.ts";
 import type { GroupRecord } from "./group-metadata-manager.ts";
 
 /** The key versions (record types) of Kafka's ConsumerGroup* records. */
@@ -66,14 +66,7 @@ export function consumerGroupRecords(group: ConsumerGroup): GroupRecord[] {
     const key = { groupId, memberId: m.memberId };
     records.push(
       record(MEMBER_METADATA, memberKey.encodeConsumerGroupMemberMetadataKey, key, memberValue.encodeConsumerGroupMemberMetadataValue, {
-        instanceId: m.instanceId,
-        rackId: m.rackId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        subscribedTopicNames: m.subscribedTopicNames,
-        subscribedTopicRegex: m.subscribedTopicRegex,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        serverAssignor: m.serverAssignor,
+        ...subscriptionOf(m),
         classicMemberMetadata: null,
       }),
       record(CURRENT_MEMBER_ASSIGNMENT, currentKey.encodeConsumerGroupCurrentMemberAssignmentKey, key, currentValue.encodeConsumerGroupCurrentMemberAssignmentValue, {
@@ -93,6 +86,11 @@ export function consumerGroupRecords(group: ConsumerGroup): GroupRecord[] {
     );
   }
   return records;
+}
+
+function subscriptionOf(m: ConsumerGroupMember): MemberSubscription {
+  const { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor } = m;
+  return { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor };
 }
 
 /** Rebuilds the group from its records; undefined when none of them is a consumer group's. */
@@ -122,17 +120,8 @@ export function loadConsumerGroup(groupId: string, records: GroupRecord[]): Cons
         break;
       case MEMBER_METADATA: {
         const { memberId } = memberKey.decodeConsumerGroupMemberMetadataKey(k, keyVersion);
-        const m = memberValue.decodeConsumerGroupMemberMetadataValue(v, valueVersion);
-        Object.assign(member(memberId), {
-          instanceId: m.instanceId,
-          rackId: m.rackId,
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          subscribedTopicNames: m.subscribedTopicNames,
-          subscribedTopicRegex: m.subscribedTopicRegex,
-          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-          serverAssignor: m.serverAssignor,
-        });
+        const { classicMemberMetadata: _classic, ...subscription } = memberValue.decodeConsumerGroupMemberMetadataValue(v, valueVersion);
+        Object.assign(member(memberId), subscription);
         break;
       }
       case CURRENT_MEMBER_ASSIGNMENT: {

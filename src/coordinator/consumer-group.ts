@@ -4,6 +4,7 @@
  * and current assignment. The rules that move members between epochs live in
  * current-assignment-builder.ts; ConsumerGroupCoordinator drives them. This module keeps the books.
  */
+import type { ConsumerGroupMemberMetadataValue } from "../protocol/generated/coordinator/consumer-group-member-metadata-value.ts";
 import type { Assignment } from "./assignors.ts";
 
 /** Kafka's MemberState, with the byte ConsumerGroupCurrentMemberAssignmentValue stores. */
@@ -20,16 +21,9 @@ export type ConsumerGroupState = "Empty" | "Assigning" | "Reconciling" | "Stable
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 
-export interface ConsumerGroupMember {
+/** A member: its subscription as ConsumerGroupMemberMetadataValue stores it, and its epochs and partitions. */
+export interface ConsumerGroupMember extends MemberSubscription {
   memberId: string;
-  instanceId: string | null;
-  rackId: string | null;
-  clientId: string;
-  clientHost: string;
-  subscribedTopicNames: string[];
-  subscribedTopicRegex: string | null;
-  rebalanceTimeoutMs: number;
-  serverAssignor: string | null;
   memberEpoch: number;
   previousMemberEpoch: number;
   state: MemberState;
@@ -38,6 +32,9 @@ export interface ConsumerGroupMember {
   /** Partitions the member must give up before it moves to the next epoch. */
   partitionsPendingRevocation: Assignment;
 }
+
+/** Classic members of consumer groups (KIP-848's upgrade path) are not supported. */
+export type MemberSubscription = Omit<ConsumerGroupMemberMetadataValue, "classicMemberMetadata">;
 
 /** Topic name → what the group's subscriptions resolved it to (Kafka's subscription metadata). */
 export type SubscriptionMetadata = Map<string, { topicId: string; numPartitions: number }>;

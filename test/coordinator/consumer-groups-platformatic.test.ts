@@ -3,12 +3,12 @@
 // six partitions with no overlap, one leaves and the others take its partitions, a new member
 // joins; the members commit, the broker restarts on the same port, and the members carry on with
 // their ids, epochs and partitions (nobody rejoins); a new member resumes at the committed offsets.
-import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import { Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiLog, logApiVersions } from "../clients/support/api-log.ts";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { keyedMessages, type SentMessage } from "../clients/support/messages.ts";
-import type { StringConsumer } from "../clients/support/platformatic.ts";
+import { produceAll, type StringConsumer } from "../clients/support/platformatic.ts";
 import { eventually } from "../clients/support/wait.ts";
 
 const PARTITIONS = 6;
@@ -66,14 +66,7 @@ async function join(name: string): Promise<Member> {
   };
 }
 
-async function send(messages: SentMessage[]): Promise<void> {
-  const p = new Producer({ clientId: "kip848-producer", serializers: stringSerializers, ...base() });
-  try {
-    await p.send({ acks: -1, messages: messages.map((m) => ({ topic: TOPIC, key: m.key, value: m.value, headers: new Map(m.headers) })) });
-  } finally {
-    await p.close();
-  }
-}
+const send = (messages: SentMessage[]) => produceAll(broker.bootstrap, TOPIC, messages);
 
 const partitionsOf = (m: Member) => (m.consumer.assignments ?? []).filter((a) => a.topic === TOPIC).flatMap((a) => a.partitions).sort();
 

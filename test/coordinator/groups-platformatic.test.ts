@@ -1,11 +1,11 @@
 // @platformatic/kafka consumer groups with explicit commits (OffsetCommit v8-9, OffsetFetch by
 // group): commit after some messages, close, and a new consumer in the group resumes exactly there.
-import { Admin, Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
+import { Admin, Consumer, type Message, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiLog, logApiVersions } from "../clients/support/api-log.ts";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { keyedMessages, type ReceivedMessage, type SentMessage } from "../clients/support/messages.ts";
-import type { StringConsumer } from "../clients/support/platformatic.ts";
+import { produceAll, type StringConsumer } from "../clients/support/platformatic.ts";
 import { signal, within } from "../clients/support/wait.ts";
 import { assertResumed, offsetsAfter } from "./groups-support.ts";
 
@@ -34,14 +34,7 @@ function consumer(): StringConsumer {
   return c;
 }
 
-async function send(messages: SentMessage[]): Promise<void> {
-  const p = new Producer({ clientId: "platformatic-group-producer", serializers: stringSerializers, ...base() });
-  try {
-    await p.send({ acks: -1, messages: messages.map((m) => ({ topic: TOPIC, key: m.key, value: m.value, headers: new Map(m.headers) })) });
-  } finally {
-    await p.close();
-  }
-}
+const send = (messages: SentMessage[]) => produceAll(broker.bootstrap, TOPIC, messages);
 
 /** Joins the group with `mode`, collects the first `count` messages delivered, closes the stream. */
 async function consumeFirst(c: StringConsumer, mode: "earliest" | "committed", count: number): Promise<ReceivedMessage[]> {

@@ -1,7 +1,7 @@
 // @platformatic/kafka without a consumer group: its Fetch (v17, by topic id) driven partition by
 // partition from offset 0 to the high watermark, the way an `assign`-style consumer reads.
-import type { Consumer } from "@platformatic/kafka";
-import type { ReceivedMessage } from "./messages.ts";
+import { type Consumer, Producer, stringSerializers } from "@platformatic/kafka";
+import type { ReceivedMessage, SentMessage } from "./messages.ts";
 
 /** The node id the broker runs as (its default `node.id`). */
 export const NODE_ID = 1;
@@ -70,4 +70,14 @@ export async function fetchAll(consumer: StringConsumer, topic: string, partitio
     }
   }
   return received;
+}
+
+/** Produces `messages` to `topic` (acks=all) with a producer of its own. */
+export async function produceAll(bootstrap: string, topic: string, messages: SentMessage[]): Promise<void> {
+  const p = new Producer({ clientId: `${topic}-producer`, serializers: stringSerializers, bootstrapBrokers: [bootstrap], retries: 2, timeout: 10_000 });
+  try {
+    await p.send({ acks: -1, messages: messages.map((m) => ({ topic, key: m.key, value: m.value, headers: new Map(m.headers) })) });
+  } finally {
+    await p.close();
+  }
 }
