@@ -1,0 +1,208 @@
+// `npm run bench:e2e`: the broker as its users meet it. A librdkafka load generator (bench/e2e/loadgen.c,
+// compiled here against Debian's librdkafka-dev) produces then consumes through TCP and the log of a
+// broker started from dist/, for 100 B / 1 KiB / 16 KiB values, 1 and 100 partitions, acks=1 and
+// acks=all, with the WASM and the JS codec. The broker's own CPU time comes from /proc/<pid>/stat:
+// CPU-seconds per GB is stable on a noisy shared machine where MB/s is not.
+// Writes bench/e2e-results.json, bench/e2e.svg and the generated section of BENCHMARKS.md.
+// BENCH_E2E_MB (default 256) sets the data per run; BENCH_E2E_QUICK=1 runs 1 KiB only.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import { e2ePlot } from "./e2e/plot.mjs";
+
+const root = new URL("../", import.meta.url);
+const MB_PER_RUN = Number(process.env.BENCH_E2E_MB ?? 256);
+const SIZES = process.env.BENCH_E2E_QUICK ? [1024] : [100, 1024, 16384];
+const PARTITIONS = [1, 100];
+const ACKS = ["1", "all"];
+const CODECS = ["wasm", "js"];
+const MAX_MESSAGES = 1_000_000;
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+const progress = (line) => process.stderr.write(`${line}\n`);
+
+function compileLoadgen() {
+  const out = join(tmpdir(), `loadgen-${process.pid}`);
+  execFileSync("gcc", ["-O2", "-o", out, new URL("e2e/loadgen.c", import.meta.url).pathname, "-lrdkafka"], { stdio: "inherit" });
+  return out;
+}
+
+/** utime + stime of `pid`, in seconds. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+  return { rssMiB: kib("VmRSS") / 1024, peakRssMiB: kib("VmHWM") / 1024 };
+}
+
+async function startBroker(codec, partitions) {
+  const logDir = mkdtempSync(join(tmpdir(), "bench-e2e-"));
+  const port = 19000 + Math.floor(Math.random() * 20000);
+  const properties = join(logDir, "server.properties");
+  writeFileSync(properties, [
+    "node.id=1",
+    `listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `log.dirs=${join(logDir, "data")}`,
+    `num.partitions=${partitions}`,
+    "auto.create.topics.enable=true",
+    "",
+  ].join("\n"));
+  const child = spawn(process.execPath, ["--disable-wasm-trap-handler", new URL("dist/main.js", root).pathname, properties], {
+    env: { ...process.env, KAFKA_CODEC: codec },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const deadline = Date.now() + 15_000;
+  while (!out.includes("listening")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`broker did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: child.pid,
+    bootstrap: `127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+      rmSync(logDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function runLoadgen(loadgen, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(loadgen, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`loadgen ${args.join(" ")} exited with ${code}: ${out}`));
+      else resolve(JSON.parse(out.trim().split("\n").pop()));
+    });
+  });
+}
+
+/** Runs one phase and adds the broker's CPU and memory over it. */
+async function measured(broker, loadgen, args) {
+  const cpuBefore = cpuSeconds(broker.pid);
+  const result = await runLoadgen(loadgen, args);
+  const cpu = cpuSeconds(broker.pid) - cpuBefore;
+  const gb = result.bytes / 1e9;
+  return {
+    ...result,
+    mbPerSec: result.bytes / 1e6 / result.seconds,
+    msgsPerSec: result.messages / result.seconds,
+    brokerCpuSeconds: cpu,
+    cpuSecondsPerGB: cpu / gb,
+    ...memory(broker.pid),
+  };
+}
+
+async function main() {
+  const loadgen = compileLoadgen();
+  const runs = [];
+  try {
+    for (const codec of CODECS) {
+      for (const partitions of PARTITIONS) {
+        const broker = await startBroker(codec, partitions);
+        try {
+          for (const size of SIZES) {
+            for (const acks of ACKS) {
+              const count = Math.min(MAX_MESSAGES, Math.floor((MB_PER_RUN * 1024 * 1024) / size));
+              const topic = `bench-${size}-${acks}`;
+              const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, topic, String(size), String(count), acks]);
+              const consume = await measured(broker, loadgen, ["consume", broker.bootstrap, topic, String(partitions), String(count)]);
+              const run = { codec, partitions, size, acks, count, produce, consume };
+              runs.push(run);
+              progress(`${codec} p=${partitions} ${size} B acks=${acks}: produce ${produce.mbPerSec.toFixed(0)} MB/s ` +
+                `${produce.cpuSecondsPerGB.toFixed(2)} CPU-s/GB p99 ${produce.p99Ms.toFixed(1)} ms; consume ${consume.mbPerSec.toFixed(0)} MB/s ` +
+                `${consume.cpuSecondsPerGB.toFixed(2)} CPU-s/GB`);
+            }
+          }
+        } finally {
+          await broker.stop();
+        }
+      }
+    }
+    // Latency where there is headroom: 1 KiB, acks=all, 1 partition, at half the peak rate measured above.
+    const halfPeak = [];
+    for (const codec of CODECS) {
+      const peak = runs.find((r) => r.codec === codec && r.partitions === 1 && r.size === 1024 && r.acks === "all");
+      if (!peak) continue;
+      const rate = Math.round(peak.produce.msgsPerSec / 2);
+      const count = Math.min(MAX_MESSAGES, Math.max(rate * 10, 10_000));
+      const broker = await startBroker(codec, 1);
+      try {
+        const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, "bench-half-peak", "1024", String(count), "all", String(rate)]);
+        halfPeak.push({ codec, rate, count, produce });
+        progress(`${codec} half peak (${rate} msgs/s, 1 KiB, acks=all): p50 ${produce.p50Ms.toFixed(2)} ms, p99 ${produce.p99Ms.toFixed(2)} ms`);
+      } finally {
+        await broker.stop();
+      }
+    }
+    const results = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      client: execFileSync("sh", ["-c", "dpkg-query -W -f='${Version}' librdkafka-dev"]).toString().trim(),
+      mbPerRun: MB_PER_RUN,
+      runs,
+      halfPeak,
+    };
+    writeFileSync(new URL("bench/e2e-results.json", root), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(new URL("bench/e2e.svg", root), e2ePlot(runs));
+    const report = e2eMarkdown(results);
+    writeBenchmarksSection(report);
+    process.stdout.write(report);
+  } finally {
+    rmSync(loadgen, { force: true });
+  }
+}
+
+const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
+const sizeName = (size) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
+
+export function e2eMarkdown({ date, machine, client, mbPerRun, runs, halfPeak }) {
+  const lines = [];
+  lines.push(`Run ${date.slice(0, 16).replace("T", " ")} UTC on ${machine.cpus} × ${machine.model}, Node ${machine.node}, ` +
+    `librdkafka ${client} on the same cores; about ${mbPerRun} MB (at most 1 M messages) per run.`);
+  lines.push("");
+  lines.push("| codec | partitions | value | acks | produce MB/s | msgs/s | p50 ms | p99 ms | produce CPU-s/GB | consume MB/s | consume CPU-s/GB | broker RSS MiB |");
+  lines.push("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of runs) {
+    lines.push(`| ${r.codec} | ${r.partitions} | ${sizeName(r.size)} | ${r.acks} | ${f(r.produce.mbPerSec)} | ${f(r.produce.msgsPerSec)} | ` +
+      `${f(r.produce.p50Ms, 1)} | ${f(r.produce.p99Ms, 1)} | ${f(r.produce.cpuSecondsPerGB, 2)} | ${f(r.consume.mbPerSec)} | ` +
+      `${f(r.consume.cpuSecondsPerGB, 2)} | ${f(r.consume.rssMiB)} |`);
+  }
+  lines.push("");
+  if (halfPeak.length > 0) {
+    lines.push("Produce latency at half the peak rate (1 KiB, acks=all, 1 partition, rate-limited client):");
+    lines.push("");
+    lines.push("| codec | rate msgs/s | p50 ms | p99 ms | max ms |");
+    lines.push("|---|---:|---:|---:|---:|");
+    for (const h of halfPeak) lines.push(`| ${h.codec} | ${h.rate} | ${f(h.produce.p50Ms, 2)} | ${f(h.produce.p99Ms, 2)} | ${f(h.produce.maxMs, 1)} |`);
+    lines.push("");
+  }
+  lines.push("![Broker CPU-seconds per GB, produce and consume](bench/e2e.svg)");
+  lines.push("");
+  return `${lines.join("\n")}\n`;
+}
+
+const BEGIN = "<!-- e2e results: generated by npm run bench:e2e -->";
+const END = "<!-- end of e2e results -->";
+
+function writeBenchmarksSection(report) {
+  const file = new URL("BENCHMARKS.md", root);
+  const text = readFileSync(file, "utf8");
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (start < 0 || end < 0) throw new Error("BENCHMARKS.md has no e2e results markers");
+  writeFileSync(file, `${text.slice(0, start + BEGIN.length)}\n${report}${text.slice(end)}`);
+}
+
+await main();
