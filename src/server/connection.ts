@@ -155,8 +155,11 @@ export class Connection {
     const response = await handler.handle(ctx, request);
     const latencyMs = performance.now() - started;
     for (const o of this.broker.requestObservers) o.requestCompleted({ handler, apiVersion, request, response, latencyMs });
-    if (response === null) return null;
-    return encodeResponse(handler, apiVersion, correlationId, response, flexible);
+    const encoded = response === null ? null : encodeResponse(handler, apiVersion, correlationId, response, flexible);
+    // The files engine has written Produce's batches to the segment before answering and keeps no
+    // view of them, so the frame's buffer can take the next one (other requests may keep views).
+    if (handler.apiKey === ApiKey.Produce && this.broker.storage.name === "files") this.framer.recycle(frame);
+    return encoded;
   }
 
   /**
