@@ -7,6 +7,7 @@
  */
 // The default export (not named imports) so tests can observe the index's file reads.
 import fs from "node:fs";
+import { join } from "node:path";
 
 /** Kafka's log.index.size.max.bytes default. */
 export const DEFAULT_INDEX_SIZE_MAX_BYTES = 10 * 1024 * 1024;
@@ -19,7 +20,7 @@ export class IndexFile {
   private written: number;
 
   private constructor(
-    readonly file: string,
+    private _file: string,
     private readonly fd: number,
     readonly entrySize: number,
     /** The file's length is not a whole number of entries. */
@@ -35,6 +36,17 @@ export class IndexFile {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     const length = fs.fstatSync(fd).size;
     return new IndexFile(file, fd, entrySize, length % entrySize !== 0, Math.floor(length / entrySize));
+  }
+
+  get file(): string {
+    return this._file;
+  }
+
+  /** Renames the file to `name` in the same directory; the open file stays in use. */
+  renameTo(name: string): void {
+    const renamed = join(this._file, "..", name);
+    fs.renameSync(this._file, renamed);
+    this._file = renamed;
   }
 
   get entries(): number {

@@ -16,11 +16,14 @@ import {
   syncDirectory,
   writeOffsetCheckpoint,
 } from "./offset-checkpoint-file.ts";
+import { LogCleaner, type LogCleanerConfig } from "./log-cleaner.ts";
 import { type LogConfig, type LogRecoveryState, UnifiedLog } from "./unified-log.ts";
 
 export interface LogManagerConfig extends LogConfig {
   /** log.flush.offset.checkpoint.interval.ms: how often the recovery points are written. */
   recoveryPointCheckpointIntervalMs?: number;
+  /** The LogCleaner's settings; no cleaner runs without them (log.cleaner.enable=false). */
+  cleaner?: Omit<LogCleanerConfig, "codec">;
 }
 
 /** Kafka's CleanShutdownFileHandler file. */
@@ -65,6 +68,8 @@ export class LogManager {
   /** Keyed by directory name. */
   private readonly partitions = new Map<string, PartitionDir>();
   private readonly checkpointTimer: NodeJS.Timeout;
+  /** Compacts the logs whose cleanup.policy includes compact. */
+  readonly cleaner: LogCleaner | undefined;
 
   private constructor(
     readonly logDirs: string[],
@@ -72,6 +77,7 @@ export class LogManager {
   ) {
     this.checkpointTimer = setInterval(() => this.checkpoint(), config.recoveryPointCheckpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
+    this.cleaner = config.cleaner && new LogCleaner(this, logDirs, { ...config.cleaner, codec: config.codec });
   }
 
   /**
@@ -103,7 +109,13 @@ export class LogManager {
         syncDirectory(logDir);
       }
     }
+    manager.cleaner?.startup();
     return manager;
+  }
+
+  /** The logs opened so far, with the log dir of each: what the LogCleaner looks at. */
+  openLogs(): { topic: string; partition: number; logDir: string; log: UnifiedLog }[] {
+    return [...this.partitions.values()].flatMap(({ topic, partition, logDir, log }) => (log ? [{ topic, partition, logDir, log }] : []));
   }
 
   getLog(topic: string, partition: number): UnifiedLog | undefined {
@@ -131,6 +143,7 @@ export class LogManager {
 
   /** Closes and removes every partition directory of `topic` at once (Kafka renames them first and removes them later). */
   deleteLogs(topic: string): void {
+    this.cleaner?.forget(topic);
     for (const [name, dir] of this.partitions) {
       if (dir.topic !== topic) continue;
       this.partitions.delete(name);
@@ -165,6 +178,7 @@ export class LogManager {
   /** Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker of each log dir. */
   close(): void {
     clearInterval(this.checkpointTimer);
+    this.cleaner?.shutdown();
     for (const dir of this.partitions.values()) dir.log?.close();
     this.checkpoint();
     for (const dir of this.partitions.values()) dir.log = undefined;

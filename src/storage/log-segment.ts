@@ -32,6 +32,8 @@ export interface LogSegmentConfig {
 }
 
 export interface SegmentOpenOptions {
+  /** Appended to each file name: the LogCleaner writes `.cleaned` segments, and a swap in progress leaves `.swap` ones. */
+  fileSuffix?: string;
   /** Walk the batches and rebuild the indexes (after a crash); otherwise the files are trusted unless an index is missing or fails its sanity check. */
   recover: boolean;
   /** The next offset when the caller knows it (a cleanly closed log's recovery point), so the tail need not be read. */
@@ -69,7 +71,7 @@ export class LogSegment {
   private _recovered = false;
 
   private constructor(
-    readonly file: string,
+    private _file: string,
     private readonly fd: number,
     readonly baseOffset: bigint,
     readonly offsetIndex: OffsetIndex,
@@ -91,9 +93,10 @@ export class LogSegment {
    * too when an index is missing or fails Kafka's sanity check.
    */
   static open(dir: string, baseOffset: bigint, config: LogSegmentConfig, options: SegmentOpenOptions = { recover: true }): LogSegment {
-    const file = join(dir, LogSegment.fileName(baseOffset));
-    const indexFile = join(dir, offsetFileName(baseOffset, INDEX_FILE_SUFFIX));
-    const timeIndexFile = join(dir, offsetFileName(baseOffset, TIME_INDEX_FILE_SUFFIX));
+    const suffix = options.fileSuffix ?? "";
+    const file = join(dir, LogSegment.fileName(baseOffset) + suffix);
+    const indexFile = join(dir, offsetFileName(baseOffset, INDEX_FILE_SUFFIX) + suffix);
+    const timeIndexFile = join(dir, offsetFileName(baseOffset, TIME_INDEX_FILE_SUFFIX) + suffix);
     const indexesExisted = fs.existsSync(indexFile) && fs.existsSync(timeIndexFile);
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     const opened: { close(): void }[] = [{ close: () => fs.closeSync(fd) }];
@@ -112,6 +115,32 @@ export class LogSegment {
       for (const file of opened.reverse()) file.close();
       throw err;
     }
+  }
+
+  /** The log file's path. */
+  get file(): string {
+    return this._file;
+  }
+
+  /**
+   * Kafka's changeFileSuffixes: renames the three files from `oldSuffix` to `newSuffix`, the
+   * indexes first, so a `.log` file with the new suffix means its indexes were renamed before it.
+   */
+  changeFileSuffixes(oldSuffix: string, newSuffix: string): void {
+    const rename = (path: string) => path.slice(path.lastIndexOf("/") + 1, path.length - oldSuffix.length) + newSuffix;
+    this.offsetIndex.index.renameTo(rename(this.offsetIndex.index.file));
+    this.timeIndex.index.renameTo(rename(this.timeIndex.index.file));
+    const renamed = join(this._file, "..", rename(this._file));
+    fs.renameSync(this._file, renamed);
+    this._file = renamed;
+  }
+
+  /** Closes the segment and removes its three files. */
+  deleteFiles(): void {
+    this.offsetIndex.index.close();
+    this.timeIndex.index.close();
+    fs.closeSync(this.fd);
+    for (const path of [this.offsetIndex.index.file, this.timeIndex.index.file, this._file]) fs.rmSync(path, { force: true });
   }
 
   /** Bytes of valid batches in the file. */

@@ -5,11 +5,21 @@
  * watermark is always the log end offset.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import { DEFAULT_INDEX_SIZE_MAX_BYTES } from "./index-file.ts";
-import { LOG_FILE_SUFFIX, parseOffsetFileName } from "./log-file-utils.ts";
+import {
+  CLEANED_FILE_SUFFIX,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  SWAP_FILE_SUFFIX,
+  TIME_INDEX_FILE_SUFFIX,
+  offsetFileName,
+  parseOffsetFileName,
+} from "./log-file-utils.ts";
 import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./log-segment.ts";
+import { syncDirectory } from "./offset-checkpoint-file.ts";
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
 import { assignOffsets, batchSpans, lastOffsetOf } from "./record-batches.ts";
@@ -18,7 +28,8 @@ import type { PartitionLog } from "./engine.ts";
 export type { TimestampAndOffset } from "./log-segment.ts";
 
 export interface LogConfig {
-  codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
+  /** The LogCleaner re-encodes compacted batches with encodeRecordBatch. */
+  codec: Pick<Codec, "crc32c" | "decodeRecordBatch" | "encodeRecordBatch">;
   /** log.segment.bytes: a new segment is rolled before an append that would grow the active one past this. */
   segmentBytes?: number;
   /** log.index.interval.bytes */
@@ -133,6 +144,7 @@ export class UnifiedLog implements PartitionLog {
       maxIndexSize: config.maxIndexSize ?? DEFAULT_INDEX_SIZE_MAX_BYTES,
       codec: config.codec,
     };
+    completeInterruptedSwaps(dir, segmentConfig);
     const baseOffsets = readdirSync(dir)
       .map((name) => parseOffsetFileName(name))
       .filter((f) => f !== undefined && f.suffix === LOG_FILE_SUFFIX && f.state === undefined)
@@ -172,6 +184,51 @@ export class UnifiedLog implements PartitionLog {
   /** The offset up to which the log is known to be on disk: a crash recovers only what follows. */
   get recoveryPoint(): bigint {
     return this._recoveryPoint;
+  }
+
+  /** The segments the LogCleaner may rewrite: all but the active one, oldest first. */
+  get inactiveSegments(): readonly LogSegment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  get activeSegmentBaseOffset(): bigint {
+    return this.activeSegment.baseOffset;
+  }
+
+  /** log.segment.bytes: the LogCleaner groups segments into cleaned ones of at most this size. */
+  get maxSegmentBytes(): number {
+    return this.segmentBytes;
+  }
+
+  /** A new segment with `.cleaned` files beside the log's own, for the LogCleaner to fill (any stale one is replaced). */
+  openCleanedSegment(baseOffset: bigint): LogSegment {
+    removeSegmentFiles(this.dir, baseOffset, CLEANED_FILE_SUFFIX);
+    return LogSegment.open(this.dir, baseOffset, this.segmentConfig, { recover: true, fileSuffix: CLEANED_FILE_SUFFIX });
+  }
+
+  /**
+   * Kafka's replaceSegments: puts a filled `.cleaned` segment in place of the consecutive
+   * inactive segments it was built from. The cleaned files become `.swap` files, the old
+   * segments are deleted, and the swap files take the final names; a crash at any step leaves
+   * either the old segments or the swap files, which the next open completes. Returns false
+   * (and deletes the cleaned segment) when the old segments are no longer all in the log.
+   */
+  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): boolean {
+    const first = this.segments.indexOf(old[0]);
+    const stillThere = first >= 0 && first + old.length < this.segments.length && old.every((s, i) => this.segments[first + i] === s);
+    if (!stillThere) {
+      cleaned.deleteFiles();
+      return false;
+    }
+    cleaned.seal();
+    cleaned.flush();
+    cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
+    syncDirectory(this.dir);
+    for (const segment of old) segment.deleteFiles();
+    cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, "");
+    syncDirectory(this.dir);
+    this.segments.splice(first, old.length, cleaned);
+    return true;
   }
 
   /** The first segment's base offset: the log start offset needs checkpointing only when past it. */
@@ -336,4 +393,30 @@ function bigMin(a: bigint, b: bigint): bigint {
 
 function bigMax(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+/** Removes a segment's log and index files that carry `suffix` ("" for the segment's own). */
+function removeSegmentFiles(dir: string, baseOffset: bigint, suffix: string): void {
+  for (const type of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) rmSync(join(dir, offsetFileName(baseOffset, type) + suffix), { force: true });
+}
+
+/**
+ * What Kafka's LogLoader does with the LogCleaner's leftovers: `.cleaned` files (a clean that
+ * never finished) are removed, and each `.log.swap` segment (a swap that did) replaces every
+ * segment whose base offset lies in its offset range, its indexes rebuilt from its batches.
+ */
+function completeInterruptedSwaps(dir: string, config: LogSegmentConfig): void {
+  const files = readdirSync(dir).map((name) => ({ name, parsed: parseOffsetFileName(name) }));
+  for (const { name, parsed } of files) {
+    if (parsed?.state === CLEANED_FILE_SUFFIX || (parsed?.state === SWAP_FILE_SUFFIX && parsed.suffix !== LOG_FILE_SUFFIX)) rmSync(join(dir, name));
+  }
+  const swaps = files.filter(({ parsed }) => parsed?.state === SWAP_FILE_SUFFIX && parsed.suffix === LOG_FILE_SUFFIX).map(({ parsed }) => parsed!.offset);
+  for (const baseOffset of swaps) {
+    const swap = LogSegment.open(dir, baseOffset, config, { recover: true, fileSuffix: SWAP_FILE_SUFFIX });
+    const replaced = files.filter(({ parsed }) => parsed?.suffix === LOG_FILE_SUFFIX && parsed.state === undefined && parsed.offset >= baseOffset && parsed.offset < swap.nextOffset);
+    for (const { parsed } of replaced) removeSegmentFiles(dir, parsed!.offset, "");
+    swap.changeFileSuffixes(SWAP_FILE_SUFFIX, "");
+    swap.close();
+  }
+  if (swaps.length > 0) syncDirectory(dir);
 }
