@@ -38,6 +38,11 @@ export interface BrokerConfig {
   groupConsumerSessionTimeoutMs: number;
   groupConsumerAssignors: string[];
   offsetsTopicNumPartitions: number;
+  offsetsRetentionMinutes: number;
+  logCleanerEnable: boolean;
+  logCleanerBackoffMs: number;
+  logCleanerDedupeBufferSize: number;
+  offsetsRetentionCheckIntervalMs: number;
   codec: "wasm" | "js";
   verbose: boolean;
   /** http.listeners: where /metrics, the console and /api are served (none = no HTTP listener). */
@@ -131,6 +136,11 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     groupConsumerAssignors: (props.get("group.consumer.assignors") ?? "uniform,range").split(",").map((a) => a.trim()).filter(Boolean),
     // Kafka's default is 50, to spread groups over many brokers; one broker coordinates every group, so one partition.
     offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 1),
+    offsetsRetentionMinutes: intProp(props, "offsets.retention.minutes", 10080),
+    logCleanerEnable: (props.get("log.cleaner.enable") ?? "true") === "true",
+    logCleanerBackoffMs: intProp(props, "log.cleaner.backoff.ms", 15000),
+    logCleanerDedupeBufferSize: intProp(props, "log.cleaner.dedupe.buffer.size", 134217728),
+    offsetsRetentionCheckIntervalMs: intProp(props, "offsets.retention.check.interval.ms", 600000),
     codec,
     verbose: env.KAFKA_VERBOSE === "1" || props.get("verbose") === "true",
     httpListeners: parseHttpListeners(props.get("http.listeners")),

@@ -13,6 +13,8 @@ import type { Codec } from "./codec/types.ts";
 import { Broker, type BoundListener } from "./broker.ts";
 import type { StorageEngine, StorageEngineName } from "./storage/engine.ts";
 import { FilesEngine } from "./storage/files-engine.ts";
+import { DEFAULT_COMPACTION_CONFIG } from "./storage/cleaner.ts";
+import { GROUP_METADATA_TOPIC_NAME } from "./coordinator/group-metadata-manager.ts";
 import { startHttpListeners } from "./http/http-listener.ts";
 import { MemoryEngine } from "./storage/memory-engine.ts";
 
@@ -49,7 +51,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   if (typeof storageOption === "string") config.storageEngine = storageOption;
   const log = logger ?? createLogger(config.verbose);
   const codec = await loadCodecOrFallback(config.codec, log);
-  const storage = typeof storageOption === "object" ? storageOption : openStorage(config, codec);
+  const storage = typeof storageOption === "object" ? storageOption : openStorage(config, codec, log);
   const broker = await Broker.open(config, codec, log, storage);
   const listeners = await broker.listen();
   const { host, port } = listeners[0];
@@ -64,7 +66,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   return { host, port, listeners, broker, httpAddresses: http.addresses, close };
 }
 
-function openStorage(config: BrokerConfig, codec: Codec): StorageEngine {
+function openStorage(config: BrokerConfig, codec: Codec, log: Logger): StorageEngine {
   if (config.storageEngine === "memory") return new MemoryEngine(codec);
   return FilesEngine.open({
     logDirs: config.logDirs,
@@ -74,6 +76,15 @@ function openStorage(config: BrokerConfig, codec: Codec): StorageEngine {
     indexIntervalBytes: config.logIndexIntervalBytes,
     maxIndexSize: config.logIndexSizeMaxBytes,
     recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+    cleaner: config.logCleanerEnable
+      ? {
+          backoffMs: config.logCleanerBackoffMs,
+          dedupeBufferSize: config.logCleanerDedupeBufferSize,
+          // __consumer_offsets is compacted, as Kafka creates it with cleanup.policy=compact.
+          compactionOf: (topic) => (topic === GROUP_METADATA_TOPIC_NAME ? DEFAULT_COMPACTION_CONFIG : undefined),
+          warn: (message) => log.error(message),
+        }
+      : undefined,
     flushIntervalMessages: config.logFlushIntervalMessages,
     flushIntervalMs: config.logFlushIntervalMs,
   });

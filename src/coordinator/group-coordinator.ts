@@ -19,7 +19,7 @@ import {
   type SyncGroupResult,
 } from "./group-metadata.ts";
 import type { GroupMetadataManager, OffsetAndMetadata, TopicPartitionOffset } from "./group-metadata-manager.ts";
-import { schedule } from "./timers.ts";
+import { schedule, scheduleEvery } from "./timers.ts";
 
 export type { GroupState, JoinGroupResult, SyncGroupResult } from "./group-metadata.ts";
 
@@ -28,6 +28,10 @@ export interface GroupConfig {
   groupInitialRebalanceDelayMs: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
+  /** offsets.retention.minutes: how long the committed offsets of a group without members are kept. */
+  offsetsRetentionMinutes: number;
+  /** offsets.retention.check.interval.ms: how often expired offsets are looked for. */
+  offsetsRetentionCheckIntervalMs: number;
 }
 
 export interface JoinGroupParams {
@@ -122,6 +126,7 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, GroupMetadata>();
   /** Groups whose first rebalance is held back by group.initial.rebalance.delay.ms. */
   private readonly initialDelay = new WeakSet<GroupMetadata>();
+  private readonly offsetsExpiryTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(
@@ -132,6 +137,39 @@ export class GroupCoordinator {
   ) {
     // Groups that only have committed offsets exist, Empty, as Kafka loads them.
     for (const groupId of offsets.groupIds()) if (!consumerGroups.has(groupId)) this.groups.set(groupId, new GroupMetadata(groupId));
+    this.offsetsExpiryTimer = scheduleEvery(config.offsetsRetentionCheckIntervalMs, () => void this.cleanupGroupMetadata());
+  }
+
+  /**
+   * Kafka's cleanupGroupMetadata: expires committed offsets older than offsets.retention.minutes
+   * (tombstones in __consumer_offsets, which the LogCleaner then compacts away). An Empty
+   * group's offsets age from when it became empty; a standalone consumer's (offsets, never
+   * members) from each commit; a Stable consumer group's only for topics no member subscribes to.
+   * Returns how many offsets expired.
+   */
+  async cleanupGroupMetadata(now = Date.now()): Promise<number> {
+    const retentionMs = this.config.offsetsRetentionMinutes * 60_000;
+    let expired = 0;
+    // Standalone consumers commit without ever joining: their groups exist only in the offsets.
+    for (const groupId of [...this.offsets.groupIds()]) if (!this.groups.has(groupId) && !this.consumerGroups.has(groupId)) this.groups.set(groupId, new GroupMetadata(groupId));
+    for (const group of [...this.groups.values()]) {
+      const consumerStable = group.is("Stable") && group.protocolType === CONSUMER_PROTOCOL_TYPE;
+      if (!group.is("Empty") && !consumerStable) continue;
+      const subscribed = consumerStable ? group.subscribedTopics() : new Set<string>();
+      const doomed = [];
+      for (const [topic, partitions] of this.offsets.fetchOffsets(group.groupId, null)) {
+        if (subscribed.has(topic)) continue;
+        for (const [partition, committed] of partitions) {
+          const emptySince = group.is("Empty") && group.protocolType !== null ? group.currentStateTimestamp : undefined;
+          if (now - (emptySince ?? Number(committed!.commitTimestamp)) >= retentionMs) doomed.push({ topic, partition });
+        }
+      }
+      if (doomed.length === 0 || this.closed) continue;
+      await this.offsets.deleteOffsets(group.groupId, doomed);
+      expired += doomed.length;
+      this.maybeForget(group);
+    }
+    return expired;
   }
 
   /** What the consumer group coordinator needs to know of the classic groups. */
@@ -698,6 +736,7 @@ export class GroupCoordinator {
   /** Cancels every timer and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR. */
   close(): void {
     this.closed = true;
+    clearInterval(this.offsetsExpiryTimer);
     for (const group of this.groups.values()) {
       clearTimeout(group.rebalanceTimer);
       clearTimeout(group.syncTimer);

@@ -66,7 +66,9 @@ export class MemberMetadata {
 }
 
 export class GroupMetadata {
-  state: GroupState = "Empty";
+  private _state: GroupState = "Empty";
+  /** When the group entered its state (Kafka's currentStateTimestamp); undefined for a group loaded with its offsets. */
+  currentStateTimestamp: number | undefined;
   generationId = 0;
   protocolType: string | null = null;
   protocolName: string | null = null;
@@ -87,8 +89,17 @@ export class GroupMetadata {
 
   constructor(readonly groupId: string) {}
 
+  get state(): GroupState {
+    return this._state;
+  }
+
+  set state(state: GroupState) {
+    this._state = state;
+    this.currentStateTimestamp = Date.now();
+  }
+
   is(state: GroupState): boolean {
-    return this.state === state;
+    return this._state === state;
   }
 
   has(memberId: string): boolean {

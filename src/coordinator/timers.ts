@@ -9,3 +9,10 @@ export function schedule(delayMs: number, fn: () => void): NodeJS.Timeout {
   timer.unref();
   return timer;
 }
+
+/** Calls `fn` every `intervalMs`, on the same terms as schedule. */
+export function scheduleEvery(intervalMs: number, fn: () => void): NodeJS.Timeout {
+  const timer = setInterval(fn, Math.min(Math.max(1, intervalMs), MAX_TIMER_MS));
+  timer.unref();
+  return timer;
+}

@@ -15,7 +15,10 @@ const noLogs: Pick<LogManager, "getLog" | "createLog"> = {
 
 export function coordinator(groupInitialRebalanceDelayMs = 0): GroupCoordinator {
   const offsets = new GroupMetadataManager(noLogs, {} as Codec, { numPartitions: 1 });
-  return new GroupCoordinator({ groupInitialRebalanceDelayMs, groupMinSessionTimeoutMs: 10, groupMaxSessionTimeoutMs: 600_000 }, offsets);
+  return new GroupCoordinator(
+    { groupInitialRebalanceDelayMs, groupMinSessionTimeoutMs: 10, groupMaxSessionTimeoutMs: 600_000, offsetsRetentionMinutes: 10080, offsetsRetentionCheckIntervalMs: 600_000 },
+    offsets,
+  );
 }
 
 export const bytes = (s: string) => new TextEncoder().encode(s);
