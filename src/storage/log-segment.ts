@@ -18,7 +18,7 @@ import {
 } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileName } from "./log-file-utils.ts";
-import { OffsetIndex } from "./offset-index.ts";
+import { OffsetIndex, type OffsetPosition } from "./offset-index.ts";
 import { TimeIndex } from "./time-index.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter, wholeBatchesLength } from "./record-batches.ts";
 
@@ -38,6 +38,11 @@ export interface SegmentOpenOptions {
   recover: boolean;
   /** The next offset when the caller knows it (a cleanly closed log's recovery point), so the tail need not be read. */
   nextOffset?: bigint;
+  /**
+   * When recovering the segment that holds the log's recovery point: everything before it was
+   * fsynced with its index entries, so the walk starts at the last index entry below it.
+   */
+  recoveryPoint?: bigint;
 }
 
 export interface TimestampAndOffset {
@@ -109,7 +114,7 @@ export class LogSegment {
       segment._size = fs.fstatSync(fd).size;
       const trusted = !options.recover && (segment._size === 0 || (indexesExisted && offsetIndex.isSane(segment._size) && timeIndex.isSane()));
       if (trusted) segment.loadFromIndexes(options.nextOffset);
-      else segment.recover();
+      else segment.recover(indexesExisted ? options.recoveryPoint : undefined);
       return segment;
     } catch (err) {
       for (const file of opened.reverse()) file.close();
@@ -270,16 +275,15 @@ export class LogSegment {
     return next;
   }
 
-  private recover(): void {
+  private recover(recoveryPoint: bigint | undefined): void {
     const fileSize = this._size;
-    this._size = 0;
+    const start = this.keepIndexesBelow(recoveryPoint ?? this.baseOffset, fileSize);
+    this._size = start;
     this._nextOffset = this.baseOffset;
-    this.offsetIndex.index.truncateTo(0);
-    this.timeIndex.index.truncateTo(0);
     this._recovered = true;
     // Indexing lags one batch behind so that the last batch can still be dropped if its CRC fails.
     let last: FileBatch | undefined;
-    for (const batch of walkBatches(this.fd, 0, fileSize, SCAN_CHUNK_BYTES)) {
+    for (const batch of walkBatches(this.fd, start, fileSize, SCAN_CHUNK_BYTES)) {
       const expected = last ? lastOffsetOf(last.header) + 1n : this.baseOffset;
       if (batch.header.baseOffset < expected || lastOffsetOf(batch.header) - this.baseOffset > MAX_RELATIVE_OFFSET) break;
       if (last) this.observe(last.header, last.position, last.size);
@@ -288,6 +292,43 @@ export class LogSegment {
     if (last && this.crcMatches(last)) this.observe(last.header, last.position, last.size);
     if (this._size < fileSize) fs.ftruncateSync(this.fd, this._size);
     this.seal();
+  }
+
+  /**
+   * Keeps the index entries that describe flushed batches (those of the valid prefix whose offset
+   * is below `recoveryPoint`; none for the segment's base offset) and the segment's state as of
+   * the last one; returns the position of the batch that entry names, where the walk resumes (0
+   * when there is none).
+   */
+  private keepIndexesBelow(recoveryPoint: bigint, fileSize: number): number {
+    const index = this.offsetIndex;
+    let kept = 0;
+    if (!index.index.misaligned && recoveryPoint > this.baseOffset) {
+      for (let previous: OffsetPosition | undefined; kept < index.entries; kept++) {
+        const entry = index.entry(kept);
+        const follows = previous ? entry.offset > previous.offset && entry.position > previous.position : entry.offset >= this.baseOffset && entry.position > 0;
+        if (!follows || entry.offset >= recoveryPoint || entry.position >= fileSize) break;
+        previous = entry;
+      }
+    }
+    index.index.truncateTo(kept);
+    const resumeAt = kept === 0 ? undefined : index.entry(kept - 1);
+    // Time entries are added with offset entries, naming offsets up to that entry's batch.
+    let keptTimes = 0;
+    if (resumeAt && !this.timeIndex.index.misaligned) {
+      for (let previous = NO_TIMESTAMP; keptTimes < this.timeIndex.entries; keptTimes++) {
+        const entry = this.timeIndex.entry(keptTimes);
+        if (entry.timestamp <= previous || entry.offset < this.baseOffset || entry.offset > resumeAt.offset) break;
+        previous = entry.timestamp;
+      }
+    }
+    this.timeIndex.index.truncateTo(keptTimes);
+    const lastTime = this.timeIndex.lastEntry();
+    this._maxTimestamp = lastTime?.timestamp ?? NO_TIMESTAMP;
+    this.offsetOfMaxTimestamp = lastTime?.offset ?? this.baseOffset;
+    // The batch at the entry is walked again as the one just indexed.
+    this.bytesSinceLastIndexEntry = 0;
+    return resumeAt?.position ?? 0;
   }
 
   /** Kafka's per-batch bookkeeping on append and recovery. */

@@ -160,7 +160,8 @@ export class UnifiedLog implements PartitionLog {
         const active = i === baseOffsets.length - 1;
         // A cleanly closed log's recovery point is its end offset, so the active segment's tail need not be read.
         const nextOffset = active && state.recoveryPoint !== undefined && state.recoveryPoint >= baseOffset ? state.recoveryPoint : undefined;
-        segments.push(LogSegment.open(dir, baseOffset, segmentConfig, { recover: i >= firstUnflushed, nextOffset }));
+        const recoveryPoint = i === firstUnflushed ? state.recoveryPoint : undefined;
+        segments.push(LogSegment.open(dir, baseOffset, segmentConfig, { recover: i >= firstUnflushed, nextOffset, recoveryPoint }));
       });
       segments[segments.length - 1].makeActive();
     } catch (err) {
@@ -343,6 +344,9 @@ export class UnifiedLog implements PartitionLog {
 
   /** Flushes (as Kafka does on a clean shutdown) and closes the segment files. */
   close(): void {
+    this.activeSegment.seal();
+    // The sealed indexes are fsynced too, before the checkpoints call the log clean.
+    this.dirty = true;
     this.flush();
     this.listeners.clear();
     for (const segment of this.segments) segment.close();

@@ -166,6 +166,39 @@ describe("restart", () => {
     expect(values(second)).toEqual(Array.from({ length: 250 }, (_, i) => `value-${String(i).padStart(40, "0")}`));
   });
 
+  it("after a crash walks a segment only from the last index entry below the recovery point", () => {
+    const dir = tempDir();
+    const first = openManager(dir, 1 << 30, 300);
+    fill(first, 200);
+    first.getLog(TOPIC, 0)!.flush();
+    first.checkpoint();
+    fill(first, 20, 200);
+    const crashed = crashCopy(dir);
+    const index = fs.readFileSync(join(dir, `${TOPIC}-0`, "00000000000000000000.index"));
+    // The last entry written before the flush: relative offset < 200.
+    let resumeAt = 0;
+    for (let i = 0; i + 8 <= index.length && index.readInt32BE(i + 4) > resumeAt && index.readInt32BE(i) < 200; i += 8) resumeAt = index.readInt32BE(i + 4);
+    expect(resumeAt).toBeGreaterThan(15_000);
+
+    const reads = observeReads();
+    const second = openManager(crashed, 1 << 30, 300);
+    expect(second.getLog(TOPIC, 0)!.logEndOffset).toBe(220n);
+    const logReads = reads.filter(([file]) => file.endsWith(".log")).map(([, position]) => position);
+    expect(logReads.length).toBeGreaterThan(0);
+    expect(Math.min(...logReads)).toBe(resumeAt);
+    vi.restoreAllMocks();
+    expect(values(second)).toEqual(Array.from({ length: 220 }, (_, i) => `value-${String(i).padStart(40, "0")}`));
+    // The rebuilt index is the one a full rebuild makes.
+    second.close();
+    const rebuilt = fs.readFileSync(join(crashed, `${TOPIC}-0`, "00000000000000000000.index"));
+    fs.rmSync(join(crashed, `${TOPIC}-0`, "00000000000000000000.index"));
+    fs.writeFileSync(join(crashed, CLEAN_SHUTDOWN_FILE), "");
+    const third = openManager(crashed, 1 << 30, 300);
+    third.getLog(TOPIC, 0);
+    third.close();
+    expect(fs.readFileSync(join(crashed, `${TOPIC}-0`, "00000000000000000000.index"))).toEqual(rebuilt);
+  });
+
   it("rebuilds a corrupt or missing index from its segment, to the same bytes", () => {
     const dir = tempDir();
     const first = openManager(dir, 1 << 30, 300);
