@@ -1,12 +1,15 @@
-// `npm run bench`: the built codec (dist/) against its peers, all in this one process.
-// Prints a markdown report, rewrites the generated part of BENCHMARKS.md, bench/results.json
-// and bench/crc32c.svg. BENCH_BUDGET_MS / BENCH_ROUNDS shorten or lengthen the run.
+// `npm run bench`: the built codec (dist/) against its peers, all in this one process, then the
+// broker's restart cost (bench/restart.mjs, child processes). Prints markdown reports, rewrites the
+// generated parts of BENCHMARKS.md, bench/results.json, bench/crc32c.svg, bench/restart.json and
+// bench/restart.svg. BENCH_BUDGET_MS / BENCH_ROUNDS shorten or lengthen the codec run;
+// BENCH_SECTIONS=codec or BENCH_SECTIONS=restart runs one part only.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { checksum, measureGroup } from "./harness.mjs";
 import { crcPeers, kafkajsVarintDecode, kafkajsVarintEncode, plainVarintDecode, plainVarintEncode } from "./peers.mjs";
-import { crcPlot } from "./plot.mjs";
-import { checkTargets, markdown, writeBenchmarksMd } from "./report.mjs";
+import { crcPlot, restartPlot } from "./plot.mjs";
+import { checkTargets, markdown, restartMarkdown, writeBenchmarksMd } from "./report.mjs";
+import { restartSection } from "./restart.mjs";
 import { loadCodec } from "../dist/codec.js";
 import { randomBytes, recordBatch, varintValues } from "./workload.mjs";
 
@@ -172,23 +175,40 @@ const NOTES = [
   "Encode always goes through the public API: the WASM codec copies keys and values into its memory and the finished batch out (`slice`).",
 ];
 
-const started = Date.now();
-const ours = await loadOurs();
-const results = { machine: machine(), settings, notes: NOTES };
-results.crc32c = await crcSection(ours);
-results.varint = varintSection(ours);
-results.batch = batchSection(ours);
-results.targets = checkTargets(results);
-results.machine.loadAverageAtEnd = loadavg()[0];
-results.checksum = checksum();
-results.seconds = Math.round((Date.now() - started) / 1000);
+const sections = (process.env.BENCH_SECTIONS ?? "codec,restart").split(",");
 
-const report = markdown(results);
-process.stdout.write(`${report}\n`);
-writeFileSync(new URL("results.json", here), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(new URL("crc32c.svg", here), crcPlot(Object.keys(results.crc32c[0].peers).map((name) => ({
-  name,
-  points: results.crc32c.map((g) => ({ size: g.size, mbPerSec: g.peers[name].mbPerSec })),
-}))));
-writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report);
-progress(`bench took ${results.seconds} s`);
+if (sections.includes("codec")) {
+  const started = Date.now();
+  const ours = await loadOurs();
+  const results = { machine: machine(), settings, notes: NOTES };
+  results.crc32c = await crcSection(ours);
+  results.varint = varintSection(ours);
+  results.batch = batchSection(ours);
+  results.targets = checkTargets(results);
+  results.machine.loadAverageAtEnd = loadavg()[0];
+  results.checksum = checksum();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+
+  const report = markdown(results);
+  process.stdout.write(`${report}\n`);
+  writeFileSync(new URL("results.json", here), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL("crc32c.svg", here), crcPlot(Object.keys(results.crc32c[0].peers).map((name) => ({
+    name,
+    points: results.crc32c.map((g) => ({ size: g.size, mbPerSec: g.peers[name].mbPerSec })),
+  }))));
+  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report);
+  progress(`codec bench took ${results.seconds} s`);
+}
+
+if (sections.includes("restart")) {
+  const started = Date.now();
+  const results = { machine: machine(), restart: await restartSection() };
+  results.machine.loadAverageAtEnd = loadavg()[0];
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  const report = restartMarkdown(results);
+  process.stdout.write(`${report}\n`);
+  writeFileSync(new URL("restart.json", here), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL("restart.svg", here), restartPlot(results.restart.rows));
+  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:restart");
+  progress(`restart bench took ${results.seconds} s`);
+}
