@@ -7,6 +7,7 @@ import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
 import { ClusterMetadata, type TopicMetadata } from "./storage/cluster-metadata.ts";
 import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
+import { type BrokerEndpoint, type BrokerRegistry, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
 import type { RequestObserver } from "./server/request-observer.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { ConsumerGroupCoordinator } from "./coordinator/consumer-group-coordinator.ts";
@@ -117,6 +118,29 @@ export class Broker {
     await this.storage.deleteLogs(name);
   }
 
+  /** Set when brokers share the storage engine: who is live, and so who leads and coordinates what. */
+  registry: BrokerRegistry | undefined;
+
+  /**
+   * The brokers Metadata and DescribeCluster list: this one alone (at `listener`'s advertised
+   * address), or every live one sharing the storage (each at the address it registered).
+   */
+  liveBrokers(listener: ListenerConfig, local: { host: string; port: number }): BrokerEndpoint[] {
+    return this.registry?.liveBrokers() ?? [{ nodeId: this.config.nodeId, ...this.advertisedAddress(listener, local), rack: null }];
+  }
+
+  /** A partition's leader: as its PartitionRecord says alone; spread over the live brokers in a cluster (any of them serves it). */
+  leaderOf(topic: string, partition: { partitionId: number; leader: number }): number {
+    return this.registry ? leaderFor(this.registry.liveBrokers(), topic, partition.partitionId) : partition.leader;
+  }
+
+  /** The broker coordinating a group (key type 0) or transactional id (1). */
+  coordinatorOf(keyType: number, key: string, listener: ListenerConfig, local: { host: string; port: number }): BrokerEndpoint {
+    const live = this.liveBrokers(listener, local);
+    const nodeId = this.registry ? coordinatorFor(live, keyType, key) : this.config.nodeId;
+    return live.find((b) => b.nodeId === nodeId)!;
+  }
+
   /**
    * What Metadata tells a client of `listener` to connect to: that listener's advertised.listeners
    * entry, else its listeners entry, else the address the client used.
@@ -127,6 +151,7 @@ export class Broker {
   }
 
   async close(): Promise<void> {
+    await this.registry?.close();
     this.groupCoordinator.close();
     this.consumerGroups.close();
     await Promise.all(this.servers.map((s) => s.close()));

@@ -15,8 +15,14 @@ export interface BrokerConfig {
   listeners: ListenerConfig[];
   security: SecurityConfig;
   logDirs: string[];
-  /** storage.engine: "files" (log.dirs, the default) or "memory" (nothing on disk, gone when the process ends). */
+  /** storage.engine: "files" (log.dirs, the default), "memory" (nothing on disk, gone when the process ends) or "postgres". */
   storageEngine: StorageEngineName;
+  /** storage.postgres.url: the database brokers with storage.engine=postgres share (postgres://user:password@host:port/db). */
+  storagePostgresUrl?: string;
+  /** broker.session.timeout.ms: how long a broker sharing the storage stays live without renewing its lease. */
+  brokerSessionTimeoutMs: number;
+  /** broker.heartbeat.interval.ms: how often it renews. */
+  brokerHeartbeatIntervalMs: number;
   socketRequestMaxBytes: number;
   /** message.max.bytes: the largest record batch Produce accepts (topics override it with max.message.bytes). */
   messageMaxBytes: number;
@@ -117,6 +123,9 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     security: securityFromProperties(props),
     logDirs,
     storageEngine: storageEngineProp(props.get("storage.engine") ?? "files"),
+    storagePostgresUrl: props.get("storage.postgres.url") || undefined,
+    brokerSessionTimeoutMs: intProp(props, "broker.session.timeout.ms", 9000),
+    brokerHeartbeatIntervalMs: intProp(props, "broker.heartbeat.interval.ms", 2000),
     socketRequestMaxBytes: intProp(props, "socket.request.max.bytes", 104857600),
     messageMaxBytes: intProp(props, "message.max.bytes", 1048588),
     fetchMaxBytes: intProp(props, "fetch.max.bytes", 57671680),
@@ -150,7 +159,7 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
 }
 
 function storageEngineProp(value: string): StorageEngineName {
-  if (value !== "files" && value !== "memory") throw new Error(`storage.engine must be files or memory, not ${value}`);
+  if (value !== "files" && value !== "memory" && value !== "postgres") throw new Error(`storage.engine must be files, memory or postgres, not ${value}`);
   return value;
 }
 

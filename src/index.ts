@@ -17,6 +17,7 @@ import { DEFAULT_COMPACTION_CONFIG } from "./storage/cleaner.ts";
 import { GROUP_METADATA_TOPIC_NAME } from "./coordinator/group-metadata-manager.ts";
 import { startHttpListeners } from "./http/http-listener.ts";
 import { MemoryEngine } from "./storage/memory-engine.ts";
+import { PostgresEngine } from "./storage/postgres/postgres-engine.ts";
 
 export type { BrokerConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -25,8 +26,11 @@ export interface StartBrokerOptions extends Partial<BrokerConfig> {
   /** A server.properties file; explicit options override what it says. */
   propertiesFile?: string;
   logger?: Logger;
-  /** "files" (log.dirs), "memory" (nothing on disk), or an engine instance other brokers share; overrides storage.engine. */
-  storage?: StorageEngineName | StorageEngine;
+  /**
+   * "files" (log.dirs), "memory" (nothing on disk), `{ engine: "postgres", url }`, or an engine
+   * instance other brokers share; overrides storage.engine.
+   */
+  storage?: StorageEngineName | { engine: "postgres"; url: string } | StorageEngine;
 }
 
 export interface RunningBroker {
@@ -49,12 +53,19 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     : { ...configFromProperties(parseProperties(""), {}), host: "127.0.0.1", port: 0 };
   const config: BrokerConfig = { ...base, ...overrides };
   if (typeof storageOption === "string") config.storageEngine = storageOption;
+  if (typeof storageOption === "object" && "engine" in storageOption) Object.assign(config, { storageEngine: storageOption.engine, storagePostgresUrl: storageOption.url });
   const log = logger ?? createLogger(config.verbose);
   const codec = await loadCodecOrFallback(config.codec, log);
-  const storage = typeof storageOption === "object" ? storageOption : openStorage(config, codec, log);
+  const storage = typeof storageOption === "object" && "getLog" in storageOption ? storageOption : await openStorage(config, codec, log);
   const broker = await Broker.open(config, codec, log, storage);
   const listeners = await broker.listen();
   const { host, port } = listeners[0];
+  if (storage instanceof PostgresEngine) {
+    // A cluster advertises each broker's first listener.
+    const self = { nodeId: config.nodeId, ...broker.advertisedAddress(config.listeners[0], { host, port }), rack: null };
+    const lease = { leaseMs: config.brokerSessionTimeoutMs, renewMs: config.brokerHeartbeatIntervalMs };
+    broker.registry = await storage.registerBroker(self, lease, (err) => log.error(`could not renew the broker lease: ${err.message}`));
+  }
   const http = await startHttpListeners(broker, { host, port }).catch(async (err) => {
     await broker.close();
     throw err;
@@ -66,8 +77,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   return { host, port, listeners, broker, httpAddresses: http.addresses, close };
 }
 
-function openStorage(config: BrokerConfig, codec: Codec, log: Logger): StorageEngine {
+async function openStorage(config: BrokerConfig, codec: Codec, log: Logger): Promise<StorageEngine> {
   if (config.storageEngine === "memory") return new MemoryEngine(codec);
+  if (config.storageEngine === "postgres") {
+    if (!config.storagePostgresUrl) throw new Error("storage.engine=postgres needs storage.postgres.url");
+    return PostgresEngine.open({ url: config.storagePostgresUrl, codec });
+  }
   return FilesEngine.open({
     logDirs: config.logDirs,
     nodeId: config.nodeId,

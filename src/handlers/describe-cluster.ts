@@ -25,13 +25,12 @@ export const describeCluster = defineApi(
     if (endpointType !== BROKER_ENDPOINT) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unknown endpoint type ${endpointType}` };
     }
-    const { host, port } = broker.advertisedAddress(ctx.listener, ctx.localAddress);
     return {
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       controllerId: broker.config.nodeId,
-      brokers: [{ brokerId: broker.config.nodeId, host, port, rack: null }],
+      brokers: broker.liveBrokers(ctx.listener, ctx.localAddress).map(({ nodeId, ...endpoint }) => ({ brokerId: nodeId, ...endpoint })),
       clusterAuthorizedOperations: authorizedOperationsIf(req.includeClusterAuthorizedOperations, ctx, "CLUSTER", CLUSTER_RESOURCE_NAME),
     };
   },

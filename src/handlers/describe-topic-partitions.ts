@@ -56,7 +56,7 @@ export const describeTopicPartitions = defineApi(
         partitions: shown.map((p) => ({
           errorCode: ErrorCode.NONE,
           partitionIndex: p.partitionId,
-          leaderId: p.leader,
+          leaderId: ctx.broker.leaderOf(name, p),
           leaderEpoch: p.leaderEpoch,
           replicaNodes: p.replicas,
           isrNodes: p.isr,

@@ -7,7 +7,7 @@ import { type FindCoordinatorResponse, encodeFindCoordinatorResponse } from "../
 const GROUP = 0;
 const TRANSACTION = 1;
 
-/** This broker coordinates every group and transactional id; v4+ asks for several keys at once. */
+/** Each key's coordinator: this broker alone, or the live broker the cluster's spread names; v4+ asks for several keys at once. */
 export const findCoordinator = defineApi(
   "FindCoordinator",
   FIND_COORDINATOR_REQUEST,
@@ -16,12 +16,14 @@ export const findCoordinator = defineApi(
   encodeFindCoordinatorResponse,
   (ctx, req): FindCoordinatorResponse => {
     const keyType = req.keyType ?? GROUP;
-    const { host, port } = ctx.broker.advertisedAddress(ctx.listener, ctx.localAddress);
-    const coordinator =
-      keyType === GROUP || keyType === TRANSACTION
-        ? { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.broker.config.nodeId, host, port }
-        : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}`, nodeId: -1, host: "", port: -1 };
-    if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map((key) => ({ key, ...coordinator })) };
-    return { throttleTimeMs: 0, ...coordinator };
+    const coordinator = (key: string) => {
+      if (keyType !== GROUP && keyType !== TRANSACTION) {
+        return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}`, nodeId: -1, host: "", port: -1 };
+      }
+      const { nodeId, host, port } = ctx.broker.coordinatorOf(keyType, key, ctx.listener, ctx.localAddress);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host, port };
+    };
+    if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map((key) => ({ key, ...coordinator(key) })) };
+    return { throttleTimeMs: 0, ...coordinator(req.key ?? "") };
   },
 );

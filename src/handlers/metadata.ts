@@ -7,7 +7,7 @@ import { TopicExistsError } from "../storage/cluster-metadata.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
 import { topicNameError } from "./topic-name.ts";
 
-/** This broker is the whole cluster: the only broker, the controller, and every partition's leader. */
+/** This broker and the others sharing its storage (if any): the brokers, the controller, and each partition's leader. */
 export const metadata = defineApi(
   "Metadata",
   METADATA_REQUEST,
@@ -29,10 +29,9 @@ export const metadata = defineApi(
           }
           return describeTopic(ctx, name, req.includeTopicAuthorizedOperations);
         });
-    const { host, port } = broker.advertisedAddress(ctx.listener, ctx.localAddress);
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.config.nodeId, host, port, rack: null }],
+      brokers: broker.liveBrokers(ctx.listener, ctx.localAddress),
       clusterId: broker.clusterId,
       controllerId: broker.config.nodeId,
       topics,
@@ -65,7 +64,7 @@ function describeTopic(ctx: RequestContext, name: string, includeOperations: boo
       .map((p) => ({
         errorCode: ErrorCode.NONE,
         partitionIndex: p.partitionId,
-        leaderId: p.leader,
+        leaderId: ctx.broker.leaderOf(name, p),
         leaderEpoch: p.leaderEpoch,
         replicaNodes: p.replicas,
         isrNodes: p.isr,

@@ -1,7 +1,10 @@
 /**
  * The cluster's topics and partitions, as the replay of the KRaft metadata log
  * `__cluster_metadata-0` (in the files engine, `<logdir>/__cluster_metadata-0`). The broker is its own controller: creating or deleting a
- * topic appends records to that log (one batch per change), then applies them.
+ * topic appends records to that log (one batch per change), then applies the log up to and including
+ * them. Brokers sharing one storage engine all append to this log and apply it in the same order,
+ * so they agree: of two TopicRecords for one name the first wins, and the broker that wrote the
+ * second answers TopicExistsError.
  */
 import { randomUUID } from "node:crypto";
 import { COMPRESSION_MASK, CONTROL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
@@ -10,7 +13,7 @@ import type { PartitionLog, StorageEngine } from "./engine.ts";
 import { CLUSTER_METADATA_TOPIC } from "./log-manager.ts";
 import { type ClientQuotaRecord, type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
 import { ClientQuotas } from "./client-quotas.ts";
-import { brokerBatch } from "./record-batches.ts";
+import { brokerBatch, lastOffsetOf } from "./record-batches.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { uuidToBase64 } from "./uuid-base64.ts";
 
@@ -58,6 +61,8 @@ export class ClusterMetadata {
   private controllerEpoch = FIRST_CONTROLLER_EPOCH;
   /** Changes are written one at a time, each checked against the state the one before left. */
   private readonly changes = new SerialQueue();
+  /** The offset after the last batch applied. */
+  private appliedEnd = 0n;
   /** The quotas ClientQuotaRecords set (AlterClientQuotas). */
   readonly clientQuotas = new ClientQuotas();
 
@@ -84,7 +89,10 @@ export class ClusterMetadata {
   ): Promise<ClusterMetadata> {
     const log = await storage.getLog(CLUSTER_METADATA_TOPIC, 0);
     const metadata = new ClusterMetadata(storage, codec, nodeId, directoryId, log, listeners);
-    if (log) await metadata.replay(log);
+    if (log) {
+      await metadata.catchUp(log);
+      metadata.follow(log);
+    }
     return metadata;
   }
 
@@ -113,7 +121,10 @@ export class ClusterMetadata {
       if (replicationFactor !== 1) throw new RangeError(`replication factor ${replicationFactor} needs more than this one broker`);
       const topicId = this.newTopicId();
       await this.commit([{ type: "TopicRecord", record: { name, topicId } }, ...this.partitionRecords(topicId, 0, numPartitions)]);
-      return this.byId.get(topicId)!;
+      // Another broker sharing the log appended a TopicRecord for the name first.
+      const topic = this.byId.get(topicId);
+      if (!topic) throw new TopicExistsError(name);
+      return topic;
     });
   }
 
@@ -189,19 +200,37 @@ export class ClusterMetadata {
     return this.changes.run(() => this.commit(records));
   }
 
-  /** Writes `records` as one batch at the log end, fsyncs it (KRaft's log is always durable), then applies it. */
+  /**
+   * Writes `records` as one batch at the log end, fsyncs it (KRaft's log is always durable), then
+   * applies the log up to it (with whatever other brokers sharing the log appended before it).
+   */
   private async commit(records: MetadataRecord[]): Promise<void> {
-    const log = (this.log ??= await this.storage.createLog(CLUSTER_METADATA_TOPIC, 0, CLUSTER_METADATA_TOPIC_ID));
+    const log = this.log ?? (await this.createLog());
     const batch = brokerBatch(this.codec, records.map((m) => ({ key: null, value: encodeMetadataRecord(m) })), this.controllerEpoch);
     await log.appendAsLeader(batch);
     await log.flush();
-    for (const m of records) this.apply(m);
+    await this.catchUp(log);
   }
 
-  /** Applies every batch of the log in order; offsets may have gaps and batches hold any number of records. */
-  private async replay(log: PartitionLog): Promise<void> {
-    for await (const batch of log.batches()) {
+  private async createLog(): Promise<PartitionLog> {
+    const log = await this.storage.createLog(CLUSTER_METADATA_TOPIC, 0, CLUSTER_METADATA_TOPIC_ID);
+    this.log = log;
+    this.follow(log);
+    return log;
+  }
+
+  /** Applies what other brokers sharing the storage append, in log order between this broker's own changes. */
+  private follow(log: PartitionLog): void {
+    // A failed read (the database away) is retried by the next append or change.
+    log.onAppend(() => void this.changes.run(() => this.catchUp(log)).catch(() => undefined));
+  }
+
+  /** Applies every batch from the last one applied to the log end; offsets may have gaps and batches hold any number of records. */
+  private async catchUp(log: PartitionLog): Promise<void> {
+    if (this.appliedEnd >= log.logEndOffset) return;
+    for await (const batch of log.batches(this.appliedEnd)) {
       const header = readBatchHeader(batch);
+      this.appliedEnd = lastOffsetOf(header) + 1n;
       this.controllerEpoch = header.partitionLeaderEpoch;
       // Control batches carry Raft's own records (leader changes, snapshot markers), not metadata.
       if ((header.attributes & (CONTROL_BATCH | COMPRESSION_MASK)) !== 0) continue;
@@ -216,6 +245,8 @@ export class ClusterMetadata {
     for (const listener of this.listeners) listener.apply(m);
     switch (m.type) {
       case "TopicRecord": {
+        // Only a broker racing another for the name writes a second one; the first stays, everywhere.
+        if (this.byName.has(m.record.name)) return;
         const topic: TopicMetadata = { name: m.record.name, topicId: m.record.topicId, partitions: new Map() };
         this.byName.set(topic.name, topic);
         this.byId.set(topic.topicId, topic);

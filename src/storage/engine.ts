@@ -58,7 +58,7 @@ export interface ProducerIdStore {
   save(state: ProducerIdState): Awaitable<void>;
 }
 
-export type StorageEngineName = "files" | "memory";
+export type StorageEngineName = "files" | "memory" | "postgres";
 
 /** One place partition logs live (a log dir), as DescribeLogDirs reports it. */
 export interface LogDirDescription {

@@ -2,20 +2,24 @@
 // the same tests. An engine is a way to open storage and to open it again "after a restart".
 import fs from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
 import { ClusterMetadata } from "../../src/storage/cluster-metadata.ts";
-import { OFFSET_OUT_OF_RANGE, type PartitionLog, type StorageEngine } from "../../src/storage/engine.ts";
+import { type Awaitable, OFFSET_OUT_OF_RANGE, type PartitionLog, type StorageEngine } from "../../src/storage/engine.ts";
 import { FilesEngine } from "../../src/storage/files-engine.ts";
 import { MemoryEngine } from "../../src/storage/memory-engine.ts";
+import { PostgresEngine } from "../../src/storage/postgres/postgres-engine.ts";
+import { type LocalPostgres, startLocalPostgres } from "../../scripts/local-postgres.mjs";
+import { missingClients } from "../support/system-clients.ts";
 import { batchSpans, lastOffsetOf } from "../../src/storage/record-batches.ts";
 import { BASE_TIMESTAMP, batch, codec, concat, recordsIn, tempDir } from "./support.ts";
 
 interface EngineUnderTest {
   name: string;
-  open(): StorageEngine;
+  open(): Awaitable<StorageEngine>;
   /** The same storage as a restarted broker finds it. */
-  reopen(engine: StorageEngine): StorageEngine;
+  reopen(engine: StorageEngine): Awaitable<StorageEngine>;
   /**
    * The storage as a broker restarted after a crash finds it, the crash having cut the last
    * append to the partition short (for engines where a crash can leave one half written).
@@ -51,7 +55,34 @@ const engines: EngineUnderTest[] = [
     open: () => new MemoryEngine(codec),
     reopen: (engine: StorageEngine) => engine,
   },
+  ...(missingClients().includes("postgresql") ? [] : [postgresUnderTest()]),
 ];
+
+/** One server for the file, a new database per test, opened again by a new engine as a restarted broker would. */
+function postgresUnderTest(): EngineUnderTest {
+  let server: Promise<LocalPostgres> | undefined;
+  const urls = new WeakMap<StorageEngine, string>();
+  let databases = 0;
+  afterAll(async () => (await server)?.stop());
+  const open = async (url: string) => {
+    const engine = await PostgresEngine.open({ url, codec });
+    urls.set(engine, url);
+    return engine;
+  };
+  return {
+    name: "postgres",
+    async open() {
+      const pg = await (server ??= startLocalPostgres());
+      const name = `contract_${++databases}`;
+      execFileSync("psql", [pg.url, "-q", "-c", `CREATE DATABASE ${name}`]);
+      return open(pg.url.replace(/\/postgres$/, `/${name}`));
+    },
+    async reopen(engine: StorageEngine) {
+      await engine.close();
+      return open(urls.get(engine)!);
+    },
+  };
+}
 
 const TOPIC_ID = "71a59a51-8968-4f8b-937e-2d59b2dc350e";
 const OTHER_TOPIC_ID = "aaa9c9b1-a62c-4f8b-937e-2d59b2dc350e";
@@ -79,19 +110,19 @@ function headersIn(bytes: Uint8Array) {
 }
 
 describe.each(engines)("the $name engine", (e) => {
-  const open = () => {
-    const engine = e.open();
+  const open = async () => {
+    const engine = await e.open();
     opened.push(engine);
     return engine;
   };
-  const reopen = (engine: StorageEngine) => {
-    const again = e.reopen(engine);
+  const reopen = async (engine: StorageEngine) => {
+    const again = await e.reopen(engine);
     opened.splice(opened.indexOf(engine), 1, again);
     return again;
   };
 
   it("assigns offsets once: consecutive inside and across appends, never reused, and reports them", async () => {
-    const engine = open();
+    const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     expect(log.logEndOffset).toBe(0n);
     expect(await log.appendAsLeader(batch(["a", "b", "c"]))).toEqual({ baseOffset: 0n, lastOffset: 2n });
@@ -113,7 +144,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("stores the bytes the producer sent, with only base_offset rewritten", async () => {
-    const engine = open();
+    const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     await log.appendAsLeader(batch(["first"]));
     const sent = batch(["keep", "these", "bytes"], [BASE_TIMESTAMP, BASE_TIMESTAMP + 5n, BASE_TIMESTAMP + 9n], 999n);
@@ -127,7 +158,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("reads whole batches only, from the one holding the offset, within the byte budget", async () => {
-    const engine = open();
+    const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     for (let i = 0; i < 6; i++) await log.appendAsLeader(batch([`v${i}a`, `v${i}b`, `v${i}c`]));
     const one = batch(["v0a", "v0b", "v0c"]).length;
@@ -159,7 +190,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("replays every batch from an offset, as the broker's own logs are read back", async () => {
-    const engine = open();
+    const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     for (const v of ["a", "b", "c", "d"]) await log.appendAsLeader(batch([v]));
     const replayed: string[] = [];
@@ -168,7 +199,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("finds offsets by timestamp, the special timestamps included", async () => {
-    const engine = open();
+    const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     expect(await log.offsetForTimestamp(-3n)).toBeUndefined();
     await log.appendAsLeader(batch(["a", "b"], [BASE_TIMESTAMP, BASE_TIMESTAMP + 10n]));
@@ -182,7 +213,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("wakes listeners on append until they unsubscribe", async () => {
-    const engine = open();
+    const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     let calls = 0;
     const unsubscribe = log.onAppend(() => calls++);
@@ -194,12 +225,12 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("keeps every acknowledged batch across a restart, and appends after it", async () => {
-    let engine = open();
+    let engine = await open();
     const log = await engine.createLog("t", 3, TOPIC_ID);
     await log.appendAsLeader(batch(["a", "b"]));
     await log.appendAsLeader(batch(["c"]));
     const before = await readAll(log);
-    engine = reopen(engine);
+    engine = await reopen(engine);
     const again = (await engine.getLog("t", 3))!;
     expect(again.logEndOffset).toBe(3n);
     expect(Buffer.from(await readAll(again))).toEqual(Buffer.from(before));
@@ -208,7 +239,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it.runIf(e.crashDuringLastAppend)("opens and serves what a crash in the middle of an append left, without that append", async () => {
-    const crashed = open();
+    const crashed = await open();
     const log = await crashed.createLog("t", 0, TOPIC_ID);
     await log.appendAsLeader(batch(["kept"]));
     await log.appendAsLeader(batch(["torn"]));
@@ -221,7 +252,7 @@ describe.each(engines)("the $name engine", (e) => {
   });
 
   it("never lets a deleted topic's data reappear under a new topic of the same name", async () => {
-    let engine = open();
+    let engine = await open();
     const old = await engine.createLog("t", 0, TOPIC_ID);
     await old.appendAsLeader(batch(["old data"]));
     await engine.deleteLogs("t");
@@ -229,37 +260,37 @@ describe.each(engines)("the $name engine", (e) => {
     const fresh = await engine.createLog("t", 0, OTHER_TOPIC_ID);
     expect(fresh.logEndOffset).toBe(0n);
     await fresh.appendAsLeader(batch(["new data"]));
-    engine = reopen(engine);
+    engine = await reopen(engine);
     expect(recordsIn(await readAll((await engine.getLog("t", 0))!)).map((r) => r.value)).toEqual(["new data"]);
   });
 
   it("keeps the cluster metadata: topics created and deleted come back after a restart, with new ids for a recreated name", async () => {
-    let engine = open();
+    let engine = await open();
     let metadata = await ClusterMetadata.open(engine, codec, 1);
     const first = await metadata.createTopic("orders", 2, 1);
     await metadata.deleteTopic("orders");
     const second = await metadata.createTopic("orders", 3, 1);
     expect(second.topicId).not.toBe(first.topicId);
-    engine = reopen(engine);
+    engine = await reopen(engine);
     metadata = await ClusterMetadata.open(engine, codec, 1);
     expect(metadata.topics().map((t) => [t.name, t.topicId, t.partitions.size])).toEqual([["orders", second.topicId, 3]]);
     expect(metadata.topicById(first.topicId)).toBeUndefined();
   });
 
   it("keeps InitProducerId's state across a restart", async () => {
-    let engine = open();
+    let engine = await open();
     expect(await engine.producerIds.load()).toBeUndefined();
     const state = { nextProducerId: 1234n, transactionalIds: new Map([["tx", { producerId: 1001n, producerEpoch: 3 }]]) };
     await engine.producerIds.save(state);
     state.transactionalIds.clear();
-    engine = reopen(engine);
+    engine = await reopen(engine);
     expect(await engine.producerIds.load()).toEqual({ nextProducerId: 1234n, transactionalIds: new Map([["tx", { producerId: 1001n, producerEpoch: 3 }]]) });
   });
 
-  it("has a cluster id that stays across a restart", () => {
-    const engine = open();
+  it("has a cluster id that stays across a restart", async () => {
+    const engine = await open();
     const id = engine.clusterId;
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(reopen(engine).clusterId).toBe(id);
+    expect((await reopen(engine)).clusterId).toBe(id);
   });
 });

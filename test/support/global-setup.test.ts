@@ -18,7 +18,14 @@ mkdirSync(bin);
 symlinkSync(process.execPath, join(bin, "node"));
 writeFileSync(python, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'kafka'\" >&2\nexit 1\n");
 chmodSync(python, 0o755);
-const env: NodeJS.ProcessEnv = { HOME: bare, PATH: bin, KAFKA_TEST_PYTHON: python, KAFKA_TEST_CHROMIUM: join(bare, "no-chromium"), NO_COLOR: "1" };
+const env: NodeJS.ProcessEnv = {
+  HOME: bare,
+  PATH: bin,
+  KAFKA_TEST_PYTHON: python,
+  KAFKA_TEST_CHROMIUM: join(bare, "no-chromium"),
+  KAFKA_TEST_POSTGRES_BIN: join(bare, "no-postgres"),
+  NO_COLOR: "1",
+};
 
 afterAll(() => rmSync(bare, { recursive: true, force: true }));
 

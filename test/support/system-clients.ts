@@ -5,18 +5,20 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe } from "vitest";
+import { postgresBinDir } from "../../scripts/local-postgres.mjs";
 
 /** Debian's interpreter, where python3-confluent-kafka and python3-kafka live (pyenv's python3 has neither). */
 export const PYTHON = process.env.KAFKA_TEST_PYTHON ?? "/usr/bin/python3";
 export const CHROMIUM = process.env.KAFKA_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
-export type SystemClient = "kcat" | "confluent-kafka" | "kafka-python" | "chromium";
+export type SystemClient = "kcat" | "confluent-kafka" | "kafka-python" | "chromium" | "postgresql";
 
 const checks: Record<SystemClient, (env: NodeJS.ProcessEnv) => boolean> = {
   kcat: (env) => onPath("kcat", env.PATH ?? ""),
   "confluent-kafka": (env) => pythonImports(env.KAFKA_TEST_PYTHON ?? PYTHON, "confluent_kafka"),
   "kafka-python": (env) => pythonImports(env.KAFKA_TEST_PYTHON ?? PYTHON, "kafka"),
   chromium: (env) => existsSync(env.KAFKA_TEST_CHROMIUM ?? CHROMIUM),
+  postgresql: (env) => existsSync(join(env.KAFKA_TEST_POSTGRES_BIN ?? postgresBinDir() ?? "/nonexistent", "pg_ctl")),
 };
 
 export const SYSTEM_CLIENTS = Object.keys(checks) as SystemClient[];

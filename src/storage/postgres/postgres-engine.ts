@@ -1,0 +1,166 @@
+/**
+ * The "postgres" storage engine (storage.engine=postgres, storage.postgres.url): partition logs,
+ * the broker's internal logs among them, and the cluster id live in one database that any number
+ * of brokers share. Each broker LISTENs for the others' appends, so a Fetch waiting on one broker
+ * wakes when another appends. Driver: `pg` (node-postgres), the most used and maintained
+ * PostgreSQL client for Node, with a pool, LISTEN/NOTIFY and binary bytea parameters.
+ */
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import type { Codec } from "../../codec/types.ts";
+import type { LogDirDescription, ProducerIdState, ProducerIdStore, StorageEngine } from "../engine.ts";
+import { UNASSIGNED_DIRECTORY_ID } from "../files-engine.ts";
+import type { BrokerEndpoint } from "../../cluster/broker-registry.ts";
+import { migrate } from "./migrations.ts";
+import { type LeaseConfig, PostgresBrokerRegistry } from "./postgres-broker-registry.ts";
+import { APPEND_CHANNEL, PostgresLog, partitionRow } from "./postgres-log.ts";
+
+export interface PostgresEngineConfig {
+  url: string;
+  codec: Pick<Codec, "decodeRecordBatch">;
+  /** Connections per broker (appends to different partitions run in parallel on them). */
+  poolSize?: number;
+}
+
+type PartitionKey = `${string}\u0000${number}`;
+
+export class PostgresEngine implements StorageEngine {
+  readonly name = "postgres";
+  readonly directoryId = UNASSIGNED_DIRECTORY_ID;
+  readonly producerIds: ProducerIdStore;
+  private readonly logs = new Map<PartitionKey, PostgresLog>();
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly listener: pg.Client,
+    private readonly codec: PostgresEngineConfig["codec"],
+    readonly clusterId: string,
+    /** The database, as DescribeLogDirs names it (no credentials). */
+    private readonly path: string,
+  ) {
+    this.producerIds = new ProducerIdRow(pool);
+    listener.on("notification", (n) => this.onNotification(n.payload ?? ""));
+  }
+
+  static async open(config: PostgresEngineConfig): Promise<PostgresEngine> {
+    // Loaded only by brokers that use it: the files and memory engines start without the driver.
+    const { default: pg } = await import("pg");
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 8 });
+    // An idle client's error (the server restarting) must not take the process down; the next query reports it.
+    pool.on("error", () => undefined);
+    try {
+      await migrate(pool);
+      const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+      await pool.query("INSERT INTO kafka_cluster (id, cluster_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [id]);
+      const { rows } = await pool.query<{ cluster_id: string }>("SELECT cluster_id FROM kafka_cluster WHERE id = 1");
+      const listener = new pg.Client({ connectionString: config.url });
+      listener.on("error", () => undefined);
+      await listener.connect();
+      await listener.query(`LISTEN ${APPEND_CHANNEL}`);
+      return new PostgresEngine(pool, listener, config.codec, rows[0].cluster_id, databaseName(config.url));
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+  }
+
+  async getLog(topic: string, partition: number): Promise<PostgresLog | undefined> {
+    const cached = this.logs.get(key(topic, partition));
+    if (cached) return cached;
+    const row = await partitionRow(this.pool, topic, partition);
+    if (!row) return undefined;
+    const k = key(topic, partition);
+    // Another call may have cached it while this one waited for the row.
+    const log = this.logs.get(k) ?? new PostgresLog(this.pool, this.codec, topic, partition, row.logStartOffset, row.nextOffset, row.size);
+    this.logs.set(k, log);
+    return log;
+  }
+
+  async createLog(topic: string, partition: number, topicId: string): Promise<PostgresLog> {
+    await this.pool.query(
+      "INSERT INTO kafka_partitions (topic, partition, topic_id) VALUES ($1, $2, $3) ON CONFLICT (topic, partition) DO NOTHING",
+      [topic, partition, topicId],
+    );
+    return (await this.getLog(topic, partition))!;
+  }
+
+  /** One transaction: a crash leaves the topic's logs whole or gone, never half. */
+  async deleteLogs(topic: string): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("DELETE FROM kafka_batches WHERE topic = $1", [topic]);
+      await client.query("DELETE FROM kafka_partitions WHERE topic = $1", [topic]);
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    for (const k of [...this.logs.keys()]) if (k.startsWith(`${topic}\u0000`)) this.logs.delete(k);
+  }
+
+  /** Registers `self` in the broker table with a lease renewed until the registry is closed. */
+  registerBroker(self: BrokerEndpoint, lease: LeaseConfig, onError: (err: Error) => void): Promise<PostgresBrokerRegistry> {
+    return PostgresBrokerRegistry.register(this.pool, self, lease, onError);
+  }
+
+  async close(): Promise<void> {
+    await this.listener.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** Every partition log in the database, with its size. */
+  async describeLogDirs(): Promise<LogDirDescription[]> {
+    const { rows } = await this.pool.query<{ topic: string; partition: number; size_bytes: string }>(
+      "SELECT topic, partition, size_bytes::text FROM kafka_partitions ORDER BY topic, partition",
+    );
+    const partitions = rows.map((r) => ({ topic: r.topic, partition: r.partition, size: Number(r.size_bytes) }));
+    // -1: unknown, as Kafka answers for a dir whose capacity it cannot read.
+    return [{ path: this.path, partitions, space: { totalBytes: -1n, usableBytes: -1n } }];
+  }
+
+  /** "<topic> <partition> <next offset> <size>", sent by the append statement of whichever broker appended. */
+  private onNotification(payload: string): void {
+    const [topic, partition, next, size] = payload.split(" ");
+    this.logs.get(key(topic, Number(partition)))?.advanceEnd(BigInt(next), Number(size));
+  }
+}
+
+function databaseName(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+function key(topic: string, partition: number): PartitionKey {
+  return `${topic}\u0000${partition}`;
+}
+
+/** InitProducerId's state as one JSON value in the cluster row. */
+class ProducerIdRow implements ProducerIdStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async load(): Promise<ProducerIdState | undefined> {
+    const { rows } = await this.pool.query<{ producer_ids: StoredProducerIds | null }>("SELECT producer_ids FROM kafka_cluster WHERE id = 1");
+    const stored = rows[0]?.producer_ids;
+    if (!stored) return undefined;
+    return {
+      nextProducerId: BigInt(stored.nextProducerId),
+      transactionalIds: new Map(Object.entries(stored.transactionalIds).map(([id, v]) => [id, { producerId: BigInt(v.producerId), producerEpoch: v.producerEpoch }])),
+    };
+  }
+
+  async save(state: ProducerIdState): Promise<void> {
+    const stored: StoredProducerIds = {
+      nextProducerId: state.nextProducerId.toString(),
+      transactionalIds: Object.fromEntries([...state.transactionalIds].map(([id, v]) => [id, { producerId: v.producerId.toString(), producerEpoch: v.producerEpoch }])),
+    };
+    await this.pool.query("UPDATE kafka_cluster SET producer_ids = $1 WHERE id = 1", [stored]);
+  }
+}
+
+interface StoredProducerIds {
+  nextProducerId: string;
+  transactionalIds: { [transactionalId: string]: { producerId: string; producerEpoch: number } };
+}

@@ -1,0 +1,217 @@
+/**
+ * One partition log in PostgreSQL. An append is one statement: it bumps the partition row's
+ * next_offset (the row lock orders appenders, whichever broker they run on), inserts the batches
+ * with their base_offset rewritten by `overlay`, and notifies the other brokers; it is
+ * acknowledged after that statement commits. Appends that arrive while one is in flight go
+ * together in the next statement, so a busy partition costs one round trip per group, not per batch.
+ */
+import type { Pool } from "pg";
+import { readBatchHeader, setBaseOffset } from "../../codec/batch-header.ts";
+import type { Codec } from "../../codec/types.ts";
+import type { FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
+import { OFFSET_OUT_OF_RANGE } from "../engine.ts";
+import { batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
+import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "../unified-log.ts";
+
+export const APPEND_CHANNEL = "kafka_append";
+const REPLAY_CHUNK_BYTES = 1024 * 1024;
+/** Rows one read looks at: a budget's worth of tiny batches is served over several fetches. */
+const READ_ROW_LIMIT = 2000;
+
+interface PendingAppend {
+  batches: Uint8Array;
+  spans: { position: number; lastOffsetDelta: number; maxTimestamp: bigint }[];
+  count: bigint;
+  resolve(info: LogAppendInfo): void;
+  reject(err: unknown): void;
+}
+
+const APPEND_SQL = `
+  WITH p AS (
+    UPDATE kafka_partitions SET next_offset = next_offset + $3::bigint, size_bytes = size_bytes + $8::bigint
+    WHERE topic = $1::text AND partition = $2::int
+    RETURNING next_offset - $3::bigint AS base, next_offset, size_bytes),
+  ins AS (
+    INSERT INTO kafka_batches (topic, partition, base_offset, last_offset, max_timestamp, bytes)
+    SELECT $1::text, $2::int, p.base + d.rel, p.base + d.rel + d.last_delta, d.max_ts,
+           overlay(d.bytes PLACING int8send(p.base + d.rel) FROM 1 FOR 8)
+    FROM p, unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bytea[]) AS d(rel, last_delta, max_ts, bytes))
+  SELECT base::text, pg_notify('${APPEND_CHANNEL}', $1::text || ' ' || $2::text || ' ' || next_offset::text || ' ' || size_bytes::text) FROM p`;
+
+export class PostgresLog implements PartitionLog {
+  private readonly listeners = new Set<() => void>();
+  private pending: PendingAppend[] = [];
+  private inFlight = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly codec: Pick<Codec, "decodeRecordBatch">,
+    readonly topic: string,
+    readonly partition: number,
+    private startOffset: bigint,
+    private endOffset: bigint,
+    private sizeBytes: number,
+  ) {}
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): bigint {
+    return this.endOffset;
+  }
+
+  get highWatermark(): bigint {
+    return this.endOffset;
+  }
+
+  get size(): number {
+    return this.sizeBytes;
+  }
+
+  appendAsLeader(batches: Uint8Array): Promise<LogAppendInfo> {
+    const whole = [...batchSpans(batches)];
+    const last = whole.at(-1);
+    if (!last || last.position + last.size !== batches.length) throw new RangeError("append needs whole record batches");
+    const spans = whole.map(({ position }) => {
+      const header = readBatchHeader(batches, position);
+      return { position, lastOffsetDelta: header.lastOffsetDelta, maxTimestamp: header.maxTimestamp };
+    });
+    if (spans.some((s) => s.lastOffsetDelta < 0)) throw new RangeError("last_offset_delta must not be negative");
+    const count = spans.reduce((n, s) => n + BigInt(s.lastOffsetDelta) + 1n, 0n);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batches, spans, count, resolve, reject });
+      if (!this.inFlight) void this.appendPending();
+    });
+  }
+
+  private async appendPending(): Promise<void> {
+    this.inFlight = true;
+    while (this.pending.length > 0) {
+      const group = this.pending;
+      this.pending = [];
+      const rel: string[] = [];
+      const lastDelta: number[] = [];
+      const maxTs: string[] = [];
+      const bytes: Buffer[] = [];
+      let offset = 0n;
+      let size = 0;
+      for (const append of group) {
+        for (let i = 0; i < append.spans.length; i++) {
+          const span = append.spans[i];
+          const end = i + 1 < append.spans.length ? append.spans[i + 1].position : append.batches.length;
+          rel.push(offset.toString());
+          lastDelta.push(span.lastOffsetDelta);
+          maxTs.push(span.maxTimestamp.toString());
+          bytes.push(Buffer.from(append.batches.buffer, append.batches.byteOffset + span.position, end - span.position));
+          offset += BigInt(span.lastOffsetDelta) + 1n;
+        }
+        size += append.batches.length;
+      }
+      try {
+        const { rows } = await this.pool.query<{ base: string }>(APPEND_SQL, [this.topic, this.partition, offset.toString(), rel, lastDelta, maxTs, bytes, size]);
+        if (rows.length === 0) throw new Error(`partition ${this.topic}-${this.partition} no longer exists`);
+        let base = BigInt(rows[0].base);
+        this.advanceEnd(base + offset, this.sizeBytes + size);
+        for (const append of group) {
+          const info = { baseOffset: base, lastOffset: base + append.count - 1n };
+          let next = base;
+          for (const span of append.spans) {
+            setBaseOffset(append.batches, span.position, next);
+            next += BigInt(span.lastOffsetDelta) + 1n;
+          }
+          base += append.count;
+          append.resolve(info);
+        }
+      } catch (err) {
+        for (const append of group) append.reject(err);
+      }
+    }
+    this.inFlight = false;
+  }
+
+  async read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Promise<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE> {
+    if (fetchOffset > this.endOffset || fetchOffset < this.startOffset) await this.refresh();
+    if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) return OFFSET_OUT_OF_RANGE;
+    const { rows } = await this.pool.query<{ bytes: Buffer }>(
+      `SELECT bytes FROM (
+         SELECT bytes, sum(length(bytes)) OVER (ORDER BY last_offset) AS upto
+         FROM kafka_batches WHERE topic = $1 AND partition = $2 AND last_offset >= $3
+         ORDER BY last_offset LIMIT ${READ_ROW_LIMIT}) b
+       WHERE upto <= $4 OR ($5 AND upto = length(bytes))`,
+      [this.topic, this.partition, fetchOffset.toString(), maxBytes, minOneBatch],
+    );
+    const records = rows.length === 1 ? rows[0].bytes : Buffer.concat(rows.map((r) => r.bytes));
+    return { records: new Uint8Array(records.buffer, records.byteOffset, records.length), highWatermark: this.endOffset, logStartOffset: this.startOffset };
+  }
+
+  async *batches(fromOffset = this.startOffset): AsyncGenerator<Uint8Array> {
+    let offset = fromOffset;
+    for (;;) {
+      const read = await this.read(offset, REPLAY_CHUNK_BYTES, true);
+      if (read === OFFSET_OUT_OF_RANGE || read.records.length === 0) return;
+      for (const span of batchSpans(read.records)) {
+        const batch = read.records.subarray(span.position, span.position + span.size);
+        offset = lastOffsetOf(readBatchHeader(batch)) + 1n;
+        yield batch;
+      }
+    }
+  }
+
+  async offsetForTimestamp(timestamp: bigint): Promise<TimestampAndOffset | undefined> {
+    if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) return { timestamp: -1n, offset: this.startOffset };
+    if (timestamp === LATEST_TIMESTAMP) return { timestamp: -1n, offset: this.endOffset };
+    if (timestamp < 0n && timestamp !== MAX_TIMESTAMP) return undefined;
+    const newest = timestamp === MAX_TIMESTAMP;
+    const { rows } = await this.pool.query<{ bytes: Buffer }>(
+      newest
+        ? "SELECT bytes FROM kafka_batches WHERE topic = $1 AND partition = $2 AND max_timestamp >= 0 ORDER BY max_timestamp DESC, last_offset LIMIT 1"
+        : "SELECT bytes FROM kafka_batches WHERE topic = $1 AND partition = $2 AND max_timestamp >= $3 ORDER BY last_offset LIMIT 1",
+      newest ? [this.topic, this.partition] : [this.topic, this.partition, timestamp.toString()],
+    );
+    if (rows.length === 0) return undefined;
+    const batch = new Uint8Array(rows[0].bytes.buffer, rows[0].bytes.byteOffset, rows[0].bytes.length);
+    const header = readBatchHeader(batch);
+    return recordAtOrAfter(this.codec, header, () => batch, newest ? header.maxTimestamp : timestamp);
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** An append commits before it is acknowledged: nothing is left to flush. */
+  flush(): void {}
+
+  /** What another broker's append (heard through NOTIFY) or a fresh read of the row says the log end and size are. */
+  advanceEnd(endOffset: bigint, size: number): void {
+    if (endOffset <= this.endOffset) return;
+    this.endOffset = endOffset;
+    this.sizeBytes = size;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private async refresh(): Promise<void> {
+    const row = await partitionRow(this.pool, this.topic, this.partition);
+    if (!row) return;
+    this.startOffset = row.logStartOffset;
+    this.advanceEnd(row.nextOffset, row.size);
+  }
+}
+
+export interface PartitionRow {
+  logStartOffset: bigint;
+  nextOffset: bigint;
+  size: number;
+}
+
+export async function partitionRow(pool: Pool, topic: string, partition: number): Promise<PartitionRow | undefined> {
+  const { rows } = await pool.query<{ log_start_offset: string; next_offset: string; size_bytes: string }>(
+    "SELECT log_start_offset::text, next_offset::text, size_bytes::text FROM kafka_partitions WHERE topic = $1 AND partition = $2",
+    [topic, partition],
+  );
+  const row = rows[0];
+  return row && { logStartOffset: BigInt(row.log_start_offset), nextOffset: BigInt(row.next_offset), size: Number(row.size_bytes) };
+}
