@@ -113,7 +113,7 @@ export function markdown(results) {
 /** The restart benchmark's table (bench/restart.mjs). */
 export function restartMarkdown({ machine, restart }) {
   const out = [];
-  out.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; one partition of one-record batches of ${restart.rows[0].batchBytes.toLocaleString("en-US")} bytes (${restart.valueBytes}-byte values) in ${sizeLabel(restart.segmentBytes)} segments, files in the page cache. Milliseconds from spawning \`node dist/main.js\` to KafkaJS's \`fetchTopicOffsets\` answer (process start-up and client connection included).`);
+  out.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, 1-minute load average ${machine.loadAverageAtStart.toFixed(2)} at the start and ${machine.loadAverageAtEnd.toFixed(2)} at the end; one partition of one-record batches of ${restart.rows[0].batchBytes.toLocaleString("en-US")} bytes (${restart.valueBytes}-byte values) in ${sizeLabel(restart.segmentBytes)} segments, files in the page cache. Milliseconds from spawning \`node dist/main.js\` to KafkaJS's \`fetchTopicOffsets\` answer (process start-up and client connection included).`);
   out.push("");
   out.push(table(["log", "batches", "full scan (before)", "clean restart", "after kill -9"], restart.rows.map((r) => [
     `${r.gib} GiB`, r.batches.toLocaleString("en-US"), fmt(r.fullScanMs), fmt(r.cleanMs), fmt(r.afterKillMs),
