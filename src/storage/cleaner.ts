@@ -12,7 +12,9 @@
  *   delete horizon (attribute bit 6, first timestamp = now + delete.retention.ms); a clean after
  *   the horizon drops it. Records without a key are dropped, as Kafka does.
  * - control batches (transaction markers) and compressed batches are copied as they are (the
- *   codec reads uncompressed records only), and the keys of compressed batches are not mapped.
+ *   codec reads uncompressed records only), and the keys of compressed batches are not mapped;
+ *   while a compressed batch is in the cleaned range no tombstone is removed, since the value it
+ *   deletes could be inside.
  *
  * The work yields to the event loop between chunks, so the broker keeps serving; the active
  * segment is never read or written.
@@ -118,6 +120,8 @@ class CleanRun {
   private nextDeleteHorizonMs: number | undefined;
   private recordsRead = 0;
   private recordsRetained = 0;
+  /** A compressed data batch lies in the cleaned range: its keys are unknown, so no tombstone may go (the value it deletes could be in there). */
+  private unmappedKeys = false;
 
   constructor(
     private readonly log: UnifiedLog,
@@ -131,7 +135,11 @@ class CleanRun {
     if (endOffset === undefined) return undefined;
     const segments = this.log.inactiveSegments.filter((s, i, all) => s.baseOffset < endOffset && (all[i + 1]?.baseOffset ?? this.log.activeSegmentBaseOffset) <= endOffset);
     for (const segment of segments) {
-      for (const batch of segment.batchesFrom(0)) if (batch.header.producerId >= 0n) this.lastBatchOfProducer.set(batch.header.producerId, batch.header.baseOffset);
+      for (const batch of segment.batchesFrom(0)) {
+        if (batch.header.producerId >= 0n) this.lastBatchOfProducer.set(batch.header.producerId, batch.header.baseOffset);
+        const { attributes } = batch.header;
+        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0) this.unmappedKeys = true;
+      }
       if (!(await this.maybeYield())) return undefined;
     }
     for (const group of groupSegments(segments, this.log.maxSegmentBytes)) {
@@ -210,7 +218,7 @@ class CleanRun {
       const latest = this.offsetMap.get(keyOf(record.key));
       const offset = header.baseOffset + BigInt(record.offsetDelta);
       if (latest !== undefined && offset < latest) return false;
-      return record.value !== null || !horizonPassed;
+      return record.value !== null || !horizonPassed || this.unmappedKeys;
     });
     this.recordsRetained += kept.length;
     const keepsTombstone = kept.some((r) => r.value === null);

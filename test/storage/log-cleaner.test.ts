@@ -3,6 +3,7 @@
 // metadata, control batches, and the crash-safe swap.
 import fs from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { CONTROL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
@@ -81,6 +82,17 @@ function recordsOf(bytes: Uint8Array): Stored[] {
     for (const r of b.records) records.push({ offset: b.baseOffset + BigInt(r.offsetDelta), key: dec(r.key), value: dec(r.value), timestamp: b.firstTimestamp + r.timestampDelta });
   }
   return records;
+}
+
+/** The batch with its records section gzipped, as a producer with compression.type=gzip sends it. */
+function gzipBatch(batch: Uint8Array): Uint8Array {
+  const header = Buffer.from(batch.subarray(0, 61));
+  const records = gzipSync(batch.subarray(61));
+  const out = Buffer.concat([header, records]);
+  out.writeInt32BE(out.length - 12, 8);
+  out.writeInt16BE(out.readInt16BE(21) | 1, 21);
+  out.writeUInt32BE(codec.crc32c(out.subarray(21)), 17);
+  return new Uint8Array(out);
 }
 
 /** Last writer wins, tombstones delete. */
@@ -170,6 +182,22 @@ describe("LogCleaner", () => {
     expect(headers[1]).toMatchObject({ baseOffset: 3n, lastOffsetDelta: 1, producerId: 77n, baseSequence: 13, recordsCount: 0 });
     expect(headers[2]).toMatchObject({ baseOffset: 5n, producerId: 88n, recordsCount: 2 });
     expect(readAll(log).records.slice(0, 3).map((r) => [r.offset, r.key, r.value])).toEqual([[1n, "b", "1"], [5n, "a", "3"], [6n, "c", "3"]]);
+  });
+
+  it("copies a compressed batch as it is, and keeps the tombstones that could delete what it holds", async () => {
+    const { manager, log } = openCompacted(tempDir());
+    const compressed = gzipBatch(keyedBatch([{ key: "k", value: "old" }, { key: "j", value: "1" }]));
+    log.appendAsLeader(compressed);
+    log.appendAsLeader(keyedBatch([{ key: "k", value: null }]));
+    for (let i = 0; i < 10; i++) log.appendAsLeader(keyedBatch([{ key: `filler-${i}`, value: "x".repeat(60) }]));
+    const stored = [...log.batches(0n)][0];
+    const now = Date.now();
+    await manager.cleaner!.cleanFilthiestLog(now);
+    await manager.cleaner!.cleanFilthiestLog(now + 1);
+    const after = [...log.batches(0n)];
+    expect(Buffer.from(after[0])).toEqual(Buffer.from(stored));
+    // Without the tombstone a reader from the start would see "k" come back as "old".
+    expect(recordsOf(after[1])).toMatchObject([{ offset: 2n, key: "k", value: null }]);
   });
 
   it("copies control batches as they are", async () => {
