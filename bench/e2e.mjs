@@ -4,13 +4,16 @@
 // acks=all, with the WASM and the JS codec. The broker's own CPU time comes from /proc/<pid>/stat:
 // CPU-seconds per GB is stable on a noisy shared machine where MB/s is not.
 // Writes bench/e2e-results.json, bench/e2e.svg and the generated section of BENCHMARKS.md.
-// BENCH_E2E_MB (default 256) sets the data per run; BENCH_E2E_QUICK=1 runs 1 KiB only.
+// BENCH_E2E_MB (default 256) sets the data per run; BENCH_E2E_QUICK=1 runs 1 KiB only;
+// BENCH_E2E_PROFILE=1 instead runs 1 KiB, acks=all, 1 partition, WASM with the broker under
+// node --cpu-prof and writes bench/e2e-profile.txt (where the broker's CPU goes).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { e2ePlot } from "./e2e/plot.mjs";
+import { profileSummary } from "./e2e/profile.mjs";
 
 const root = new URL("../", import.meta.url);
 const MB_PER_RUN = Number(process.env.BENCH_E2E_MB ?? 256);
@@ -40,7 +43,7 @@ function memory(pid) {
   return { rssMiB: kib("VmRSS") / 1024, peakRssMiB: kib("VmHWM") / 1024 };
 }
 
-async function startBroker(codec, partitions) {
+async function startBroker(codec, partitions, profileDir) {
   const logDir = mkdtempSync(join(tmpdir(), "bench-e2e-"));
   const port = 19000 + Math.floor(Math.random() * 20000);
   const properties = join(logDir, "server.properties");
@@ -52,7 +55,8 @@ async function startBroker(codec, partitions) {
     "auto.create.topics.enable=true",
     "",
   ].join("\n"));
-  const child = spawn(process.execPath, ["--disable-wasm-trap-handler", new URL("dist/main.js", root).pathname, properties], {
+  const profiling = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, ["--disable-wasm-trap-handler", ...profiling, new URL("dist/main.js", root).pathname, properties], {
     env: { ...process.env, KAFKA_CODEC: codec },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -108,6 +112,10 @@ async function main() {
   const loadgen = compileLoadgen();
   const runs = [];
   try {
+    if (process.env.BENCH_E2E_PROFILE) {
+      writeFileSync(new URL("bench/e2e-profile.txt", root), await profile(loadgen));
+      return;
+    }
     for (const codec of CODECS) {
       for (const partitions of PARTITIONS) {
         const broker = await startBroker(codec, partitions);
@@ -116,6 +124,8 @@ async function main() {
             for (const acks of ACKS) {
               const count = Math.min(MAX_MESSAGES, Math.floor((MB_PER_RUN * 1024 * 1024) / size));
               const topic = `bench-${size}-${acks}`;
+              // Created first (its directories, files and fsyncs), outside what the produce is charged for.
+              await runLoadgen(loadgen, ["create", broker.bootstrap, topic]);
               const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, topic, String(size), String(count), acks]);
               const consume = await measured(broker, loadgen, ["consume", broker.bootstrap, topic, String(partitions), String(count)]);
               const run = { codec, partitions, size, acks, count, produce, consume };
@@ -139,6 +149,7 @@ async function main() {
       const count = Math.min(MAX_MESSAGES, Math.max(rate * 10, 10_000));
       const broker = await startBroker(codec, 1);
       try {
+        await runLoadgen(loadgen, ["create", broker.bootstrap, "bench-half-peak"]);
         const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, "bench-half-peak", "1024", String(count), "all", String(rate)]);
         halfPeak.push({ codec, rate, count, produce });
         progress(`${codec} half peak (${rate} msgs/s, 1 KiB, acks=all): p50 ${produce.p50Ms.toFixed(2)} ms, p99 ${produce.p99Ms.toFixed(2)} ms`);
@@ -161,6 +172,26 @@ async function main() {
     process.stdout.write(report);
   } finally {
     rmSync(loadgen, { force: true });
+  }
+}
+
+/** Produce then consume 1 KiB at acks=all with the broker under --cpu-prof (written when it exits). */
+async function profile(loadgen) {
+  const count = Math.floor((MB_PER_RUN * 1024 * 1024) / 1024);
+  const dir = mkdtempSync(join(tmpdir(), "bench-e2e-prof-"));
+  try {
+    const broker = await startBroker("wasm", 1, dir);
+    await runLoadgen(loadgen, ["create", broker.bootstrap, "profiled"]);
+    const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, "profiled", "1024", String(count), "all"]);
+    const consume = await measured(broker, loadgen, ["consume", broker.bootstrap, "profiled", "1", String(count)]);
+    await broker.stop();
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    return `Broker profile: produce then consume ${count} × 1 KiB, acks=all, 1 partition, WASM codec, one broker ` +
+      `(start-up and the fsync of its clean shutdown included); under the profiler produce took ` +
+      `${produce.cpuSecondsPerGB.toFixed(2)} CPU-s/GB, consume ${consume.cpuSecondsPerGB.toFixed(2)}.\n\n` +
+      profileSummary(join(dir, file), 25);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -3,6 +3,7 @@
  * kcat, confluent-kafka and most non-Java clients, so the broker is driven as hard as a real
  * client can drive it and the client itself costs little. Compiled by bench/e2e.mjs at bench time.
  *
+ *   loadgen create  <bootstrap> <topic>      (a Metadata request, which auto-creates the topic)
  *   loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [messages-per-second]
  *   loadgen consume <bootstrap> <topic> <partitions> <count>
  *
@@ -48,6 +49,35 @@ static int by_value(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int metadata(rd_kafka_t *rk, const char *topic) {
+  const struct rd_kafka_metadata *md;
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+  rd_kafka_topic_destroy(rkt);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "metadata: %s\n", rd_kafka_err2str(e));
+    return 1;
+  }
+  int partitions = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+  rd_kafka_metadata_destroy(md);
+  return partitions > 0 ? 0 : 1;
+}
+
+static int create(const char *bootstrap, const char *topic) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "producer: %s\n", err);
+    return 2;
+  }
+  int failed = metadata(rk, topic);
+  rd_kafka_destroy(rk);
+  if (!failed) printf("{}\n");
+  return failed;
+}
+
 static int produce(const char *bootstrap, const char *topic, long size, long count, const char *acks, double rate) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -68,11 +98,8 @@ static int produce(const char *bootstrap, const char *topic, long size, long cou
   char *value = malloc(size);
   for (long i = 0; i < size; i++) value[i] = (char)('a' + i % 26);
   latencies_ms = malloc(sizeof(float) * count);
-  /* Metadata first (it auto-creates the topic), so the clock starts on data, not on discovery. */
-  const struct rd_kafka_metadata *md;
-  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
+  /* Metadata first, so the clock starts on data, not on discovery. */
+  if (metadata(rk, topic) != 0) return 1;
   started = now_s();
   for (long i = 0; i < count; i++) {
     if (rate > 0) {
@@ -149,8 +176,10 @@ int main(int argc, char **argv) {
   if (argc >= 7 && strcmp(argv[1], "produce") == 0) {
     return produce(argv[2], argv[3], atol(argv[4]), atol(argv[5]), argv[6], argc > 7 ? atof(argv[7]) : 0);
   }
+  if (argc == 4 && strcmp(argv[1], "create") == 0) return create(argv[2], argv[3]);
   if (argc == 6 && strcmp(argv[1], "consume") == 0) return consume(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
-  fprintf(stderr, "usage: loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [msgs/s]\n"
+  fprintf(stderr, "usage: loadgen create <bootstrap> <topic>\n"
+                  "       loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [msgs/s]\n"
                   "       loadgen consume <bootstrap> <topic> <partitions> <count>\n");
   return 2;
 }

@@ -5,6 +5,7 @@ import type { RequestHeader } from "../protocol/generated/request-header.ts";
 import type { Broker } from "../broker.ts";
 import type { ListenerConfig } from "../security/security-config.ts";
 import type { Session } from "../security/session.ts";
+import type { ReadBuffers } from "../storage/engine.ts";
 
 export interface RequestContext {
   readonly broker: Broker;
@@ -16,6 +17,8 @@ export interface RequestContext {
   readonly clientHost: string;
   /** Aborted when the connection closes: a request that waits (a long-polling Fetch) stops waiting. */
   readonly signal: AbortSignal;
+  /** Where log reads for the response go: the connection reuses them once the response is written. */
+  readonly readBuffers: ReadBuffers;
   /** The listener the request came in on (Metadata answers with its advertised address). */
   readonly listener: ListenerConfig;
   /** Who sent the request, as ACLs name principals: "User:alice", "User:ANONYMOUS". */

@@ -74,7 +74,7 @@ async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionK
       partitions: await mapInOrder([...t.partitions.entries()], async ([pi, p]) => {
         const log = logs.get(`${ti}:${pi}`);
         if (!log) return errorPartition(p, unknownError);
-        const result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0);
+        const result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0, ctx.readBuffers);
         if (result === "OFFSET_OUT_OF_RANGE") return errorPartition(p, ErrorCode.OFFSET_OUT_OF_RANGE, log);
         budget -= result.records.length;
         bytes += result.records.length;

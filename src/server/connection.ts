@@ -9,6 +9,7 @@
  */
 import type { Socket } from "node:net";
 import { Framer, FrameSizeError } from "./framer.ts";
+import { RecycledReadBuffers } from "./read-buffers.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { decodeRequestHeader } from "../protocol/generated/request-header.ts";
@@ -26,6 +27,7 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export class Connection {
   private readonly framer: Framer;
+  private readonly readBuffers = new RecycledReadBuffers();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly aborted = new AbortController();
@@ -74,7 +76,8 @@ export class Connection {
     if (this.closed) return;
     try {
       const response = this.session.sasl?.expectsRawToken ? await this.rawSaslToken(frame) : await this.handle(frame);
-      if (response && !this.closed) this.send(response);
+      const lent = this.readBuffers.takeLent();
+      if (response && !this.closed) this.send(response, () => this.readBuffers.giveBack(lent));
       if (this.closeAfterResponse) this.end();
     } catch (err) {
       this.broker.log.error(`request failed, closing connection: ${(err as Error).stack ?? err}`);
@@ -84,9 +87,12 @@ export class Connection {
   }
 
   /** Hands a response's buffers to the socket in one writev, none of them copied. */
-  private send(parts: Uint8Array[]): void {
+  private send(parts: Uint8Array[], written: () => void): void {
     this.socket.cork();
-    for (const part of parts) this.socket.write(part);
+    // Only a write that succeeded frees what it refers to; after an error the connection is gone anyway.
+    parts.forEach((part, i) => this.socket.write(part, i < parts.length - 1 ? undefined : (err) => {
+      if (!err) written();
+    }));
     this.socket.uncork();
   }
 
@@ -142,6 +148,7 @@ export class Connection {
       localAddress: { host: unmapIpv4("address" in address ? address.address : "127.0.0.1"), port: "port" in address ? address.port : 0 },
       clientHost,
       signal: this.aborted.signal,
+      readBuffers: this.readBuffers,
       listener: this.session.listener,
       principal,
       session: this.session,

@@ -34,8 +34,11 @@ export interface PartitionLog {
    * the engine's flush policy says), with the offsets assigned.
    */
   appendAsLeader(batches: Uint8Array): Awaitable<LogAppendInfo>;
-  /** Whole batches from the one holding `fetchOffset`, up to `maxBytes` (at least one batch with `minOneBatch`). */
-  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Awaitable<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE>;
+  /**
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (at least one batch with `minOneBatch`).
+   * An engine that copies the bytes out may put them in `buffers` instead of a new buffer.
+   */
+  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean, buffers?: ReadBuffers): Awaitable<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE>;
   /** Every whole batch from the one holding `fromOffset` to the log end: how the broker replays its own logs. */
   batches(fromOffset?: bigint): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** ListOffsets' lookup, special timestamps (-1 latest, -2 earliest, -3 max timestamp, -4 earliest local) included. */
@@ -44,6 +47,12 @@ export interface PartitionLog {
   onAppend(listener: () => void): () => void;
   /** Makes everything appended so far durable (fsync; a no-op where appends are durable on their own). */
   flush(): Awaitable<void>;
+}
+
+/** Where a read may put the bytes it copies (a connection's recycled buffers). */
+export interface ReadBuffers {
+  /** A buffer of exactly `size` bytes the caller may fill. */
+  allocate(size: number): Uint8Array;
 }
 
 /** InitProducerId's state: the next producer id and the transactional ids' ids and epochs. */

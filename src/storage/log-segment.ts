@@ -21,6 +21,7 @@ import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileN
 import { OffsetIndex, type OffsetPosition } from "./offset-index.ts";
 import { TimeIndex } from "./time-index.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter, wholeBatchesLength } from "./record-batches.ts";
+import type { ReadBuffers } from "./engine.ts";
 
 export interface LogSegmentConfig {
   /** Kafka's log.index.interval.bytes: an index entry is added once more than this many bytes follow the last one. */
@@ -194,13 +195,13 @@ export class LogSegment {
    * `maxBytes` of them (with `minOneBatch` the first batch is returned even when it is larger);
    * undefined when no batch of this segment ends at or after `startOffset`.
    */
-  read(startOffset: bigint, maxBytes: number, minOneBatch: boolean): Uint8Array | undefined {
+  read(startOffset: bigint, maxBytes: number, minOneBatch: boolean, buffers?: ReadBuffers): Uint8Array | undefined {
     if (this._nextOffset !== undefined && startOffset >= this._nextOffset) return undefined;
     const first = this.batchContaining(startOffset);
     if (!first) return undefined;
     const limit = Math.min(this._size - first.position, Math.max(maxBytes, minOneBatch ? first.size : 0));
     if (limit < first.size) return new Uint8Array(0);
-    const bytes = new Uint8Array(limit);
+    const bytes = buffers ? buffers.allocate(limit) : new Uint8Array(limit);
     readFully(this.fd, bytes, first.position);
     return bytes.subarray(0, wholeBatchesLength(bytes));
   }

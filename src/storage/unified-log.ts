@@ -23,7 +23,7 @@ import { syncDirectory } from "./offset-checkpoint-file.ts";
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
 import { assignOffsets, batchSpans, lastOffsetOf } from "./record-batches.ts";
-import type { PartitionLog } from "./engine.ts";
+import type { PartitionLog, ReadBuffers } from "./engine.ts";
 
 export type { TimestampAndOffset } from "./log-segment.ts";
 
@@ -275,11 +275,11 @@ export class UnifiedLog implements PartitionLog {
    * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (or one batch, however
    * large, with `minOneBatch`); empty at the log end. Like Kafka, one read never spans segments.
    */
-  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): FetchDataInfo | typeof OFFSET_OUT_OF_RANGE {
+  read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean, buffers?: ReadBuffers): FetchDataInfo | typeof OFFSET_OUT_OF_RANGE {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) return OFFSET_OUT_OF_RANGE;
     // A segment holds nothing at or after the offset when it ends before it (or compaction emptied its tail): try the next.
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
-      const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch);
+      const records = this.segments[i].read(fetchOffset, maxBytes, minOneBatch, buffers);
       if (records) return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
     }
     return { records: new Uint8Array(0), highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
