@@ -76,8 +76,6 @@ export interface CleanResult {
   endOffset: bigint;
   /** The earliest delete horizon set or seen on a retained tombstone: a clean after it can drop them. */
   nextDeleteHorizonMs: number | undefined;
-  recordsRead: number;
-  recordsRetained: number;
 }
 
 /**
@@ -118,8 +116,6 @@ class CleanRun {
   private readonly lastBatchOfProducer = new Map<bigint, bigint>();
   private batchesSinceYield = 0;
   private nextDeleteHorizonMs: number | undefined;
-  private recordsRead = 0;
-  private recordsRetained = 0;
   /** A compressed data batch lies in the cleaned range: its keys are unknown, so no tombstone may go (the value it deletes could be in there). */
   private unmappedKeys = false;
 
@@ -145,7 +141,7 @@ class CleanRun {
     for (const group of groupSegments(segments, this.log.maxSegmentBytes)) {
       if (!(await this.cleanInto(group))) return undefined;
     }
-    return { endOffset, nextDeleteHorizonMs: this.nextDeleteHorizonMs, recordsRead: this.recordsRead, recordsRetained: this.recordsRetained };
+    return { endOffset, nextDeleteHorizonMs: this.nextDeleteHorizonMs };
   }
 
   /** Maps the dirty section's keys; returns where the mapped part ends (a segment boundary). */
@@ -210,7 +206,6 @@ class CleanRun {
     const { header } = batch;
     if (!isDecodable(batch)) return bytes;
     const decoded = this.options.codec.decodeRecordBatch(bytes);
-    this.recordsRead += decoded.records.length;
     const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
     const horizonPassed = hasHorizon && BigInt(this.now) >= header.firstTimestamp;
     const kept = decoded.records.filter((record) => {
@@ -220,7 +215,6 @@ class CleanRun {
       if (latest !== undefined && offset < latest) return false;
       return record.value !== null || !horizonPassed || this.unmappedKeys;
     });
-    this.recordsRetained += kept.length;
     const keepsTombstone = kept.some((r) => r.value === null);
     const newHorizon = keepsTombstone && !hasHorizon ? BigInt(this.now + this.config.deleteRetentionMs) : undefined;
     if (keepsTombstone) this.noteHorizon(Number(newHorizon ?? header.firstTimestamp));

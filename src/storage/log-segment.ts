@@ -3,7 +3,8 @@
  * positional synchronous writes and read back byte for byte, with its OffsetIndex (`.index`)
  * and TimeIndex (`.timeindex`) beside it. A segment is opened either trusted (its size from the
  * file system, its largest timestamp from the time index: nothing of the log file is read) or
- * recovered (every batch header walked, the indexes rebuilt, a torn tail cut off).
+ * recovered (its batch headers walked from the last index entry below the recovery point, or from
+ * the start, the indexes rebuilt, a torn tail cut off).
  */
 // The default export (not named imports) so tests can observe the segment's file reads.
 import fs from "node:fs";
@@ -73,8 +74,6 @@ export class LogSegment {
   /** The last offset of the batch where the largest timestamp was reached (Kafka's shallowOffsetOfMaxTimestamp). */
   private offsetOfMaxTimestamp: bigint;
   private bytesSinceLastIndexEntry = 0;
-  /** Whether this segment's indexes were rebuilt from its batches when it was opened. */
-  private _recovered = false;
 
   private constructor(
     private _file: string,
@@ -163,11 +162,6 @@ export class LogSegment {
   /** The largest batch max_timestamp in the segment, -1 when it is empty. */
   get maxTimestamp(): bigint {
     return this._maxTimestamp;
-  }
-
-  /** Whether the batches were walked and the indexes rebuilt when the segment was opened. */
-  get recovered(): boolean {
-    return this._recovered;
   }
 
   /** Whether `batches` (offsets assigned, ending at `lastOffset`) must go to a new segment: an index is full or the offsets no longer fit an entry. */
@@ -281,7 +275,6 @@ export class LogSegment {
     const start = this.keepIndexesBelow(recoveryPoint ?? this.baseOffset, fileSize);
     this._size = start;
     this._nextOffset = this.baseOffset;
-    this._recovered = true;
     // Indexing lags one batch behind so that the last batch can still be dropped if its CRC fails.
     let last: FileBatch | undefined;
     for (const batch of walkBatches(this.fd, start, fileSize, SCAN_CHUNK_BYTES)) {
