@@ -53,7 +53,7 @@ export class Broker {
     this.clusterId = storage.clusterId;
     this.servers = this.listeners().map((l) => new TcpServer(this, l));
     this.consumerGroups = new ConsumerGroupCoordinator(config, offsets, metadata, (message) => log.error(message));
-    this.groupCoordinator = new GroupCoordinator(config, offsets, this.consumerGroups);
+    this.groupCoordinator = new GroupCoordinator(config, offsets, this.consumerGroups, (message) => log.error(message));
     this.consumerGroups.classicGroups = this.groupCoordinator;
     this.producerStates = new ProducerStates(producerIds);
   }

@@ -19,6 +19,7 @@ import {
   type SyncGroupResult,
 } from "./group-metadata.ts";
 import type { GroupMetadataManager, OffsetAndMetadata, TopicPartitionOffset } from "./group-metadata-manager.ts";
+import { groupMetadataRecord, loadClassicGroup } from "./group-metadata-records.ts";
 import { schedule, scheduleEvery } from "./timers.ts";
 
 export type { GroupState, JoinGroupResult, SyncGroupResult } from "./group-metadata.ts";
@@ -134,9 +135,19 @@ export class GroupCoordinator {
     private readonly offsets: GroupMetadataManager,
     /** The KIP-848 groups: a group id is either theirs or a classic group's. */
     private readonly consumerGroups: { has(groupId: string): boolean } = { has: () => false },
+    private readonly onError: (message: string) => void = () => {},
   ) {
-    // Groups that only have committed offsets exist, Empty, as Kafka loads them.
-    for (const groupId of offsets.groupIds()) if (!consumerGroups.has(groupId)) this.groups.set(groupId, new GroupMetadata(groupId));
+    // Groups come back as their last GroupMetadata record left them, members and all; groups
+    // that only have committed offsets exist, Empty, as Kafka loads them.
+    for (const groupId of offsets.groupsWithRecords()) {
+      const group = loadClassicGroup(groupId, offsets.groupRecordsOf(groupId));
+      if (!group) continue;
+      this.groups.set(groupId, group);
+      for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
+    }
+    for (const groupId of offsets.groupIds()) {
+      if (!consumerGroups.has(groupId) && !this.groups.has(groupId)) this.groups.set(groupId, new GroupMetadata(groupId));
+    }
     this.offsetsExpiryTimer = scheduleEvery(config.offsetsRetentionCheckIntervalMs, () => void this.cleanupGroupMetadata());
   }
 
@@ -416,7 +427,7 @@ export class GroupCoordinator {
     if (group.members.size === 0) {
       group.state = "Empty";
       group.protocolName = null;
-      this.maybeForget(group);
+      if (!this.maybeForget(group)) this.persistInBackground(group);
       return;
     }
     group.protocolName = group.selectProtocol();
@@ -468,8 +479,7 @@ export class GroupCoordinator {
           // Members the leader left out get an empty assignment; unknown member ids are ignored.
           const assignments = new Map(p.assignments.map((a) => [a.memberId, a.assignment]));
           for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? EMPTY;
-          this.propagateAssignment(group, ErrorCode.NONE);
-          group.state = "Stable";
+          this.completeSync(group);
         }
         return synced;
       }
@@ -485,6 +495,36 @@ export class GroupCoordinator {
       default:
         return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     }
+  }
+
+  /**
+   * The generation's assignments are written (GroupMetadataValue) before anybody is told them; a
+   * rebalance that starts meanwhile has already answered the waiting members.
+   */
+  private completeSync(group: GroupMetadata): void {
+    const generationId = group.generationId;
+    const stillCompleting = () => group.generationId === generationId && group.is("CompletingRebalance") && this.groups.get(group.groupId) === group;
+    this.persist(group).then(
+      () => {
+        if (!stillCompleting()) return;
+        this.propagateAssignment(group, ErrorCode.NONE);
+        group.state = "Stable";
+      },
+      (err: unknown) => {
+        this.onError(`group ${group.groupId}: could not store the group metadata: ${String(err)}`);
+        if (!stillCompleting()) return;
+        this.resetAndPropagateAssignment(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        this.prepareRebalance(group);
+      },
+    );
+  }
+
+  private persist(group: GroupMetadata): Promise<void> {
+    return this.offsets.storeGroupRecords(group.groupId, [groupMetadataRecord(group)]);
+  }
+
+  private persistInBackground(group: GroupMetadata): void {
+    this.persist(group).catch((err: unknown) => this.onError(`group ${group.groupId}: could not store the group metadata: ${String(err)}`));
   }
 
   private propagateAssignment(group: GroupMetadata, errorCode: number): void {
@@ -614,11 +654,15 @@ export class GroupCoordinator {
     resolve?.(result);
   }
 
-  /** An Empty group with no committed offsets and nobody about to join holds nothing worth keeping. */
-  private maybeForget(group: GroupMetadata): void {
-    if (group.is("Empty") && group.pendingMembers.size === 0 && !this.offsets.hasOffsets(group.groupId)) {
-      this.groups.delete(group.groupId);
-    }
+  /**
+   * An Empty group with no committed offsets and nobody about to join holds nothing worth keeping:
+   * it is forgotten (its group metadata tombstoned). True when it was.
+   */
+  private maybeForget(group: GroupMetadata): boolean {
+    if (!group.is("Empty") || group.pendingMembers.size > 0 || this.offsets.hasOffsets(group.groupId)) return false;
+    this.groups.delete(group.groupId);
+    this.offsets.storeGroupRecords(group.groupId, []).catch((err: unknown) => this.onError(`group ${group.groupId}: ${String(err)}`));
+    return true;
   }
 
   /** FENCED_INSTANCE_ID for a static member id that another instance has taken over; UNKNOWN_MEMBER_ID for a stranger. */
@@ -683,6 +727,7 @@ export class GroupCoordinator {
     if (!group) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.is("Empty")) return ErrorCode.NON_EMPTY_GROUP;
     this.groups.delete(groupId);
+    await this.offsets.storeGroupRecords(groupId, []);
     await this.offsets.deleteOffsets(groupId);
     return ErrorCode.NONE;
   }

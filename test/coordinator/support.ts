@@ -1,20 +1,13 @@
-/** A GroupCoordinator with no storage behind it, for tests of the membership state machine. */
-import type { Codec } from "../../src/codec/types.ts";
+/** A GroupCoordinator on the memory storage engine, for tests of the membership state machine. */
+import { jsCodec } from "../../src/codec/js/index.ts";
 import { GroupCoordinator, type JoinGroupParams } from "../../src/coordinator/group-coordinator.ts";
 import { GroupMetadataManager } from "../../src/coordinator/group-metadata-manager.ts";
-import type { LogManager } from "../../src/storage/log-manager.ts";
+import { MemoryEngine } from "../../src/storage/memory-engine.ts";
 
 export const GROUP = "g";
 
-const noLogs: Pick<LogManager, "getLog" | "createLog"> = {
-  getLog: () => undefined,
-  createLog: () => {
-    throw new Error("this test has no storage");
-  },
-};
-
 export function coordinator(groupInitialRebalanceDelayMs = 0): GroupCoordinator {
-  const offsets = new GroupMetadataManager(noLogs, {} as Codec, { numPartitions: 1 });
+  const offsets = new GroupMetadataManager(new MemoryEngine(jsCodec), jsCodec, { numPartitions: 1 });
   return new GroupCoordinator(
     { groupInitialRebalanceDelayMs, groupMinSessionTimeoutMs: 10, groupMaxSessionTimeoutMs: 600_000, offsetsRetentionMinutes: 10080, offsetsRetentionCheckIntervalMs: 600_000 },
     offsets,
