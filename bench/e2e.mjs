@@ -31,10 +31,10 @@ function compileLoadgen() {
   return out;
 }
 
-/** utime + stime of `pid`, in seconds. */
+/** utime and stime of `pid` (every thread), in seconds. */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
 }
 
 function memory(pid) {
@@ -94,16 +94,20 @@ function runLoadgen(loadgen, args) {
 
 /** Runs one phase and adds the broker's CPU and memory over it. */
 async function measured(broker, loadgen, args) {
-  const cpuBefore = cpuSeconds(broker.pid);
+  const before = cpuSeconds(broker.pid);
   const result = await runLoadgen(loadgen, args);
-  const cpu = cpuSeconds(broker.pid) - cpuBefore;
+  const after = cpuSeconds(broker.pid);
+  const user = after.user - before.user;
+  const system = after.system - before.system;
   const gb = result.bytes / 1e9;
   return {
     ...result,
     mbPerSec: result.bytes / 1e6 / result.seconds,
     msgsPerSec: result.messages / result.seconds,
-    brokerCpuSeconds: cpu,
-    cpuSecondsPerGB: cpu / gb,
+    brokerCpuSeconds: user + system,
+    cpuSecondsPerGB: (user + system) / gb,
+    /** The kernel's share (socket copies, page-cache writes, page faults). */
+    systemCpuSecondsPerGB: system / gb,
     ...memory(broker.pid),
   };
 }
@@ -196,6 +200,7 @@ async function profile(loadgen) {
 }
 
 const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
+const cpu = (phase) => `${f(phase.cpuSecondsPerGB, 2)} (${f(phase.systemCpuSecondsPerGB, 2)})`;
 const sizeName = (size) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
 
 export function e2eMarkdown({ date, machine, client, mbPerRun, runs, halfPeak }) {
@@ -203,12 +208,14 @@ export function e2eMarkdown({ date, machine, client, mbPerRun, runs, halfPeak })
   lines.push(`Run ${date.slice(0, 16).replace("T", " ")} UTC on ${machine.cpus} × ${machine.model}, Node ${machine.node}, ` +
     `librdkafka ${client} on the same cores; about ${mbPerRun} MB (at most 1 M messages) per run.`);
   lines.push("");
+  lines.push("CPU-s/GB is the broker's user + system time per GB of values; in brackets the system (kernel) part.");
+  lines.push("");
   lines.push("| codec | partitions | value | acks | produce MB/s | msgs/s | p50 ms | p99 ms | produce CPU-s/GB | consume MB/s | consume CPU-s/GB | broker RSS MiB |");
   lines.push("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of runs) {
     lines.push(`| ${r.codec} | ${r.partitions} | ${sizeName(r.size)} | ${r.acks} | ${f(r.produce.mbPerSec)} | ${f(r.produce.msgsPerSec)} | ` +
-      `${f(r.produce.p50Ms, 1)} | ${f(r.produce.p99Ms, 1)} | ${f(r.produce.cpuSecondsPerGB, 2)} | ${f(r.consume.mbPerSec)} | ` +
-      `${f(r.consume.cpuSecondsPerGB, 2)} | ${f(r.consume.rssMiB)} |`);
+      `${f(r.produce.p50Ms, 1)} | ${f(r.produce.p99Ms, 1)} | ${cpu(r.produce)} | ${f(r.consume.mbPerSec)} | ` +
+      `${cpu(r.consume)} | ${f(r.consume.rssMiB)} |`);
   }
   lines.push("");
   if (halfPeak.length > 0) {
