@@ -7,7 +7,7 @@ import type { TestBroker } from "../clients/support/broker.ts";
 import { within } from "../clients/support/wait.ts";
 import { runOk } from "../clients/support/process.ts";
 import { describeWith } from "../support/system-clients.ts";
-import { getJson, httpBase, startHttpTestBroker } from "./support.ts";
+import { getJson, httpBase, startHttpTestBroker, until } from "./support.ts";
 
 const BIG_VALUE_BYTES = 256 * 1024;
 const BIG_RECORDS = 40;
@@ -93,6 +93,29 @@ describe("HTTP listener", () => {
     expect(fromTime.records.map((r: { offset: string }) => r.offset)).toEqual(["1", "2"]);
     const last = await getJson(http, "/api/topics/twice/partitions/0/records?offset=-1");
     expect(last.records.map((r: { offset: string }) => r.offset)).toEqual(["2"]);
+  });
+
+  it("describes a running consumer group: its member, assignment, committed offsets and lag", async () => {
+    const consumer = kafka.consumer({ groupId: "watchers", maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: "busy", fromBeginning: true });
+      let seen = 0;
+      await consumer.run({ eachMessage: async () => void seen++ });
+      await until("the group to settle with its member's assignment", 20_000, async () => {
+        const group = await getJson(http, "/api/groups/watchers");
+        return group.state === "Stable" && group.members[0]?.assignment.length > 0;
+      });
+      const group = await getJson(http, "/api/groups/watchers");
+      expect(group).toMatchObject({ protocolType: "consumer", members: [{ clientId: "http-listener-test", assignment: [{ topic: "busy", partitions: [0] }] }] });
+      await until("the member to commit every record", 20_000, async () =>
+        (await getJson(http, "/api/groups/watchers")).offsets.some((o: { committedOffset: string }) => o.committedOffset === "20"));
+      expect((await getJson(http, "/api/groups/watchers")).lag).toBe(0);
+      expect((await getJson(http, "/api/groups")).find((g: { groupId: string }) => g.groupId === "watchers")).toMatchObject({ members: 1, lag: 0 });
+      expect(seen).toBe(20);
+    } finally {
+      await consumer.disconnect();
+    }
   });
 
   it("inflates gzip batches", async () => {
