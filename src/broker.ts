@@ -9,6 +9,7 @@ import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
 import { type BrokerEndpoint, type BrokerRegistry, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
 import type { RequestObserver } from "./server/request-observer.ts";
+import type { RequestInterceptor } from "./server/request-interceptor.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { ConsumerGroupCoordinator } from "./coordinator/consumer-group-coordinator.ts";
 import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
@@ -37,6 +38,8 @@ export class Broker {
   readonly clusterId: string;
   /** Told about every answered request (the HTTP listener's metrics). */
   readonly requestObservers = new Set<RequestObserver>();
+  /** Empty unless a test kit installs some (wasm-kafka-broker/testing: faults, an in-process cluster). */
+  readonly requestInterceptors: RequestInterceptor[] = [];
 
   private constructor(
     readonly config: BrokerConfig,

@@ -6,6 +6,9 @@
  *   await broker.close();
  */
 import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type BrokerConfig, configFromProperties, loadConfig, parseProperties } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadCodec } from "./codec/index.ts";
@@ -56,25 +59,38 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   if (typeof storageOption === "object" && "engine" in storageOption) Object.assign(config, { storageEngine: storageOption.engine, storagePostgresUrl: storageOption.url });
   const log = logger ?? createLogger(config.verbose);
   const codec = await loadCodecOrFallback(config.codec, log);
-  const storage = typeof storageOption === "object" && "getLog" in storageOption ? storageOption : await openStorage(config, codec, log);
-  const broker = await Broker.open(config, codec, log, storage);
-  const listeners = await broker.listen();
-  const { host, port } = listeners[0];
-  if (storage instanceof PostgresEngine) {
-    // A cluster advertises each broker's first listener.
-    const self = { nodeId: config.nodeId, ...broker.advertisedAddress(config.listeners[0], { host, port }), rack: null };
-    const lease = { leaseMs: config.brokerSessionTimeoutMs, renewMs: config.brokerHeartbeatIntervalMs };
-    broker.registry = await storage.registerBroker(self, lease, (err) => log.error(`could not renew the broker lease: ${err.message}`));
-  }
-  const http = await startHttpListeners(broker, { host, port }).catch(async (err) => {
-    await broker.close();
+  // Without a log dir of its own, an in-process broker gets a fresh one, removed when it closes.
+  const tempLogDir =
+    !propertiesFile && !overrides.logDirs && storageOption === undefined && config.storageEngine === "files"
+      ? mkdtempSync(join(tmpdir(), "wasm-kafka-broker-"))
+      : undefined;
+  if (tempLogDir) config.logDirs = [tempLogDir];
+  const removeTempLogDir = () => tempLogDir && rmSync(tempLogDir, { recursive: true, force: true });
+  let broker: Broker | undefined;
+  try {
+    const storage = typeof storageOption === "object" && "getLog" in storageOption ? storageOption : await openStorage(config, codec, log);
+    broker = await Broker.open(config, codec, log, storage);
+    const listeners = await broker.listen();
+    const { host, port } = listeners[0];
+    if (storage instanceof PostgresEngine) {
+      // A cluster advertises each broker's first listener.
+      const self = { nodeId: config.nodeId, ...broker.advertisedAddress(config.listeners[0], { host, port }), rack: null };
+      const lease = { leaseMs: config.brokerSessionTimeoutMs, renewMs: config.brokerHeartbeatIntervalMs };
+      broker.registry = await storage.registerBroker(self, lease, (err) => log.error(`could not renew the broker lease: ${err.message}`));
+    }
+    const http = await startHttpListeners(broker, { host, port });
+    const running = broker;
+    const close = async () => {
+      await http.close();
+      await running.close();
+      removeTempLogDir();
+    };
+    return { host, port, listeners, broker, httpAddresses: http.addresses, close };
+  } catch (err) {
+    await broker?.close();
+    removeTempLogDir();
     throw err;
-  });
-  const close = async () => {
-    await http.close();
-    await broker.close();
-  };
-  return { host, port, listeners, broker, httpAddresses: http.addresses, close };
+  }
 }
 
 async function openStorage(config: BrokerConfig, codec: Codec, log: Logger): Promise<StorageEngine> {

@@ -123,7 +123,7 @@ export async function browseMessages(
  * Decodes a stored batch; a gzip batch is rewritten uncompressed (attributes, length and CRC
  * updated) so the project's codec decodes it like any other. Undefined for snappy, lz4 and zstd.
  */
-function decodeBatch(codec: Pick<Codec, "crc32c" | "decodeRecordBatch">, bytes: Uint8Array): DecodedRecordBatch | undefined {
+export function decodeBatch(codec: Pick<Codec, "crc32c" | "decodeRecordBatch">, bytes: Uint8Array): DecodedRecordBatch | undefined {
   const compression = bytes[BatchField.Attributes + 1] & COMPRESSION_MASK;
   if (compression === 0) return codec.decodeRecordBatch(bytes);
   if (compression !== 1) return undefined;

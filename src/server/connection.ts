@@ -18,6 +18,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ApiKey } from "../protocol/generated/api-keys.ts";
 import type { ApiHandler, RequestContext } from "../handlers/api.ts";
 import type { Broker } from "../broker.ts";
+import { handleIntercepted } from "./request-interceptor.ts";
 import type { Session } from "../security/session.ts";
 import { authorizedOperations } from "../security/authorizer.ts";
 import { SaslAuthenticationError } from "../security/sasl-server.ts";
@@ -159,7 +160,8 @@ export class Connection {
       },
     };
     const started = performance.now();
-    const response = await handler.handle(ctx, request);
+    const { requestInterceptors } = this.broker;
+    const response = await (requestInterceptors.length === 0 ? handler.handle(ctx, request) : handleIntercepted(requestInterceptors, ctx, handler, request));
     const latencyMs = performance.now() - started;
     for (const o of this.broker.requestObservers) o.requestCompleted({ handler, apiVersion, request, response, latencyMs });
     const encoded = response === null ? null : encodeResponse(handler, apiVersion, correlationId, response, flexible);
