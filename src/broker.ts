@@ -12,9 +12,12 @@ import type { RequestObserver } from "./server/request-observer.ts";
 import type { RequestInterceptor } from "./server/request-interceptor.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { ConsumerGroupCoordinator } from "./coordinator/consumer-group-coordinator.ts";
-import { GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
+import { GROUP_METADATA_TOPIC_NAME, GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
 import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
 import { ProducerStates } from "./coordinator/producer-states.ts";
+import { TransactionCoordinator } from "./coordinator/transaction-coordinator.ts";
+import { TransactionStateManager } from "./coordinator/transaction-state-manager.ts";
+import type { EndTransactionMarker } from "./storage/end-transaction-marker.ts";
 import { BrokerSecurity } from "./security/broker-security.ts";
 import type { ListenerConfig } from "./security/security-config.ts";
 
@@ -33,8 +36,10 @@ export class Broker {
   readonly groupCoordinator: GroupCoordinator;
   /** KIP-848 consumer groups; a group id belongs to them or to the classic coordinator, never both. */
   readonly consumerGroups: ConsumerGroupCoordinator;
-  /** Idempotent producers' sequences per partition, consulted by Produce. */
+  /** Idempotent and transactional producers' state per partition, consulted by Produce and Fetch. */
   readonly producerStates: ProducerStates;
+  /** Transactional ids and their transactions (read back from __transaction_state by open). */
+  readonly transactionCoordinator: TransactionCoordinator;
   readonly clusterId: string;
   /** Told about every answered request (the HTTP listener's metrics). */
   readonly requestObservers = new Set<RequestObserver>();
@@ -58,16 +63,25 @@ export class Broker {
     this.consumerGroups = new ConsumerGroupCoordinator(config, offsets, metadata, (message) => log.error(message));
     this.groupCoordinator = new GroupCoordinator(config, offsets, this.consumerGroups, (message) => log.error(message));
     this.consumerGroups.classicGroups = this.groupCoordinator;
-    this.producerStates = new ProducerStates(producerIds);
+    this.producerStates = new ProducerStates(producerIds, codec);
+    this.transactionCoordinator = new TransactionCoordinator(
+      config,
+      producerIds,
+      new TransactionStateManager(storage, codec, config.transactionStateLogNumPartitions),
+      { writeTxnMarker: (topic, partition, marker) => this.writeTxnMarker(topic, partition, marker) },
+    );
   }
 
-  /** Reads the cluster metadata, committed offsets and producer ids back from `storage`. */
+  /** Reads the cluster metadata, committed offsets, producer ids and transactions back from `storage`. */
   static async open(config: BrokerConfig, codec: Codec, log: Logger, storage: StorageEngine): Promise<Broker> {
     const security = new BrokerSecurity(config.security, config.listeners);
     const metadata = await ClusterMetadata.open(storage, codec, config.nodeId, security.metadataListeners);
     const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
     const producerIds = await ProducerIdManager.open(storage.producerIds);
-    return new Broker(config, codec, log, storage, metadata, offsets, producerIds, security);
+    const broker = new Broker(config, codec, log, storage, metadata, offsets, producerIds, security);
+    // After the offsets: completing a prepared transaction writes markers to __consumer_offsets too.
+    await broker.transactionCoordinator.load();
+    return broker;
   }
 
   /** Binds every listener; the first is the one `host`/`port` name (and where the tester connects). */
@@ -102,6 +116,13 @@ export class Broker {
     const t = this.metadata.topicByName(topic);
     if (!t || !t.partitions.has(partition)) return undefined;
     return (await this.storage.getLog(topic, partition)) ?? this.storage.createLog(topic, partition, t.topicId);
+  }
+
+  /** A partition of a transaction that was deleted since has nothing to mark. */
+  private async writeTxnMarker(topic: string, partition: number, marker: EndTransactionMarker): Promise<void> {
+    if (topic === GROUP_METADATA_TOPIC_NAME) return this.groupCoordinator.writeTxnMarker(partition, marker);
+    const log = await this.partitionLog(topic, partition);
+    if (log) await this.producerStates.appendEndTxnMarker(log, marker);
   }
 
   /** Records the topic in the metadata log, then creates its partition logs; rejects with TopicExistsError if the name is taken. */
@@ -157,6 +178,7 @@ export class Broker {
     await this.registry?.close();
     this.groupCoordinator.close();
     this.consumerGroups.close();
+    this.transactionCoordinator.close();
     await Promise.all(this.servers.map((s) => s.close()));
     await this.storage.close();
   }

@@ -49,6 +49,9 @@ export interface BrokerConfig {
   logCleanerBackoffMs: number;
   logCleanerDedupeBufferSize: number;
   offsetsRetentionCheckIntervalMs: number;
+  transactionMaxTimeoutMs: number;
+  transactionStateLogNumPartitions: number;
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   codec: "wasm" | "js";
   verbose: boolean;
   /** http.listeners: where /metrics, the console and /api are served (none = no HTTP listener). */
@@ -150,6 +153,10 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     logCleanerBackoffMs: intProp(props, "log.cleaner.backoff.ms", 15000),
     logCleanerDedupeBufferSize: intProp(props, "log.cleaner.dedupe.buffer.size", 134217728),
     offsetsRetentionCheckIntervalMs: intProp(props, "offsets.retention.check.interval.ms", 600000),
+    transactionMaxTimeoutMs: intProp(props, "transaction.max.timeout.ms", 900000),
+    // Kafka's default is 50, for the same reason as offsets.topic.num.partitions.
+    transactionStateLogNumPartitions: intProp(props, "transaction.state.log.num.partitions", 1),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: intProp(props, "transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000),
     codec,
     verbose: env.KAFKA_VERBOSE === "1" || props.get("verbose") === "true",
     httpListeners: parseHttpListeners(props.get("http.listeners")),

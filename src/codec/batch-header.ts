@@ -29,6 +29,8 @@ export const BatchField = {
 export const MAGIC = 2;
 /** attributes bits 0..2: none, gzip, snappy, lz4, zstd; 5..7 are not defined. */
 export const COMPRESSION_MASK = 0x07;
+/** attributes bit 4: written by a transactional producer (or the marker ending its transaction). */
+export const TRANSACTIONAL_BATCH = 0x10;
 /** attributes bit 5: a control batch (transaction markers, Raft control records), not data. */
 export const CONTROL_BATCH = 0x20;
 export const MAX_COMPRESSION = 4;

@@ -18,6 +18,7 @@ import {
   type Protocol,
   type SyncGroupResult,
 } from "./group-metadata.ts";
+import type { EndTransactionMarker } from "../storage/end-transaction-marker.ts";
 import type { GroupMetadataManager, OffsetAndMetadata, TopicPartitionOffset } from "./group-metadata-manager.ts";
 import { groupMetadataRecord, loadClassicGroup } from "./group-metadata-records.ts";
 import { schedule, scheduleEvery } from "./timers.ts";
@@ -711,6 +712,37 @@ export class GroupCoordinator {
       return p.generationId === group.generationId ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     }
     return group.is("Empty") ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets of a transaction, pending until it ends. Kafka checks the member
+   * and generation only when the request names them (v3+ clients in a group).
+   */
+  async commitTransactionalOffsets(p: OffsetCommitParams, producer: { producerId: bigint; producerEpoch: number }): Promise<number> {
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (p.groupId === "") return ErrorCode.INVALID_GROUP_ID;
+    const group = this.groups.get(p.groupId);
+    if (group && p.memberId !== "") {
+      const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+      if (memberError !== ErrorCode.NONE) return memberError;
+    }
+    if (p.generationId >= 0 && p.generationId !== (group?.generationId ?? -1)) return ErrorCode.ILLEGAL_GENERATION;
+    if (!group) this.groups.set(p.groupId, new GroupMetadata(p.groupId));
+    await this.offsets.storeTransactionalOffsets(p.groupId, producer, p.offsets);
+    return ErrorCode.NONE;
+  }
+
+  /** Ends a transaction's offset commits in one offsets partition (its marker). */
+  writeTxnMarker(partition: number, marker: EndTransactionMarker): Promise<void> {
+    return this.offsets.writeTxnMarker(partition, marker);
+  }
+
+  hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    return this.offsets.hasPendingOffset(groupId, topic, partition);
+  }
+
+  offsetsPartitionFor(groupId: string): number {
+    return this.offsets.partitionFor(groupId);
   }
 
   fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): Map<string, Map<number, OffsetAndMetadata | undefined>> {

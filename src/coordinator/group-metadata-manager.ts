@@ -3,18 +3,17 @@
  * `__consumer_offsets` topic as records keyed (group, topic, partition), and the latest value of
  * each key is kept in memory. At start-up the topic is read back, so commits survive a restart.
  *
- * The topic never enters the cluster metadata: clients do not see it in Metadata, and only this
- * module reads or writes its logs.
+ * Offsets committed inside a transaction (TxnOffsetCommit) are written at once as a
+ * transactional batch of the producer, but stay pending, invisible to OffsetFetch, until the
+ * marker that ends the transaction is written to the same partition: COMMIT makes them the
+ * group's offsets, ABORT drops them. Replay follows the same rule.
  */
-import { randomUUID } from "node:crypto";
 import type { Codec } from "../codec/types.ts";
-import { Reader } from "../protocol/reader.ts";
-import { Writer } from "../protocol/writer.ts";
 import { decodeOffsetCommitKey, encodeOffsetCommitKey } from "../protocol/generated/coordinator/offset-commit-key.ts";
 import { decodeOffsetCommitValue, encodeOffsetCommitValue } from "../protocol/generated/coordinator/offset-commit-value.ts";
-import type { PartitionLog, StorageEngine } from "../storage/engine.ts";
-import { brokerBatch } from "../storage/record-batches.ts";
+import { type EndTransactionMarker, isTransactionalBatch } from "../storage/end-transaction-marker.ts";
 import { SerialQueue } from "../storage/serial-queue.ts";
+import { type CoordinatorLogs, type CoordinatorRecord, CoordinatorLog, readVersioned, versioned } from "./coordinator-log.ts";
 
 export const GROUP_METADATA_TOPIC_NAME = "__consumer_offsets";
 
@@ -53,6 +52,10 @@ type PartitionKey = `${string}\u0000${number}`;
 
 const key = (topic: string, partition: number): PartitionKey => `${topic}\u0000${partition}`;
 
+interface PendingOffset extends TopicPartitionOffset {
+  groupId: string;
+}
+
 export class GroupMetadataManager {
   private readonly offsets = new Map<string, Map<PartitionKey, TopicPartitionOffset>>();
   /**
@@ -61,34 +64,25 @@ export class GroupMetadataManager {
    * what storeGroupRecords compares against.
    */
   private readonly groupRecords = new Map<string, Map<string, GroupRecord>>();
+  /** Transactional commits not yet decided, by producer id then offsets partition, in commit order. */
+  private readonly pendingOffsets = new Map<bigint, Map<number, PendingOffset[]>>();
   /** Appends leave in call order, so the log's last record of a key is the last one written. */
   private readonly appends = new SerialQueue();
+  private readonly log: CoordinatorLog;
 
-  constructor(
-    private readonly logs: Pick<StorageEngine, "getLog" | "createLog">,
-    private readonly codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">,
-    private readonly config: OffsetsTopicConfig,
-  ) {}
+  constructor(logs: CoordinatorLogs, codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">, config: OffsetsTopicConfig) {
+    this.log = new CoordinatorLog(logs, codec, GROUP_METADATA_TOPIC_NAME, config.numPartitions);
+  }
 
   /** Reads every partition of `__consumer_offsets` back. */
-  static async load(
-    logs: Pick<StorageEngine, "getLog" | "createLog">,
-    codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">,
-    config: OffsetsTopicConfig,
-  ): Promise<GroupMetadataManager> {
+  static async load(logs: CoordinatorLogs, codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">, config: OffsetsTopicConfig): Promise<GroupMetadataManager> {
     const manager = new GroupMetadataManager(logs, codec, config);
-    for (let p = 0; p < config.numPartitions; p++) {
-      const log = await logs.getLog(GROUP_METADATA_TOPIC_NAME, p);
-      if (log) await manager.load(log);
-    }
+    await manager.load();
     return manager;
   }
 
-  /** Kafka's partitionFor: abs(groupId.hashCode()) % partitions, with Java's String.hashCode. */
   partitionFor(groupId: string): number {
-    let hash = 0;
-    for (let i = 0; i < groupId.length; i++) hash = (Math.imul(hash, 31) + groupId.charCodeAt(i)) | 0;
-    return (hash & 0x7fffffff) % this.config.numPartitions;
+    return this.log.partitionFor(groupId);
   }
 
   groupIds(): Iterable<string> {
@@ -101,13 +95,30 @@ export class GroupMetadataManager {
 
   /** Appends the commits as one batch (written before this resolves), then makes them visible. */
   async storeOffsets(groupId: string, commits: TopicPartitionOffset[]): Promise<void> {
-    if (commits.length === 0) return;
-    const batch = brokerBatch(
-      this.codec,
-      commits.map((c) => ({ key: offsetCommitKey(groupId, c.topic, c.partition), value: offsetCommitValue(c) })),
-    );
-    await this.append(groupId, batch);
+    await this.append(groupId, offsetCommitRecords(groupId, commits));
     for (const c of commits) this.put(groupId, c);
+  }
+
+  /** TxnOffsetCommit: appended as the producer's transactional batch, pending until its marker. */
+  async storeTransactionalOffsets(groupId: string, producer: { producerId: bigint; producerEpoch: number }, commits: TopicPartitionOffset[]): Promise<void> {
+    await this.append(groupId, offsetCommitRecords(groupId, commits), producer);
+    this.addPending(producer.producerId, this.partitionFor(groupId), commits.map((c) => ({ ...c, groupId })));
+  }
+
+  /** Whether a transaction has commits of this partition pending (OffsetFetch's require_stable). */
+  hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const byPartition of this.pendingOffsets.values()) {
+      for (const pending of byPartition.values()) {
+        if (pending.some((c) => c.groupId === groupId && c.topic === topic && c.partition === partition)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Writes the marker ending the producer's transaction to an offsets partition, then applies or drops its commits. */
+  async writeTxnMarker(partition: number, marker: EndTransactionMarker): Promise<void> {
+    await this.appends.run(() => this.log.appendEndTxnMarker(partition, marker));
+    this.completeTransaction(partition, marker);
   }
 
   /**
@@ -118,12 +129,7 @@ export class GroupMetadataManager {
     const committed = this.offsets.get(groupId);
     if (!committed) return;
     const doomed = partitions === undefined ? [...committed.values()] : partitions.filter((p) => committed.has(key(p.topic, p.partition)));
-    if (doomed.length === 0) return;
-    const batch = brokerBatch(
-      this.codec,
-      doomed.map((p) => ({ key: offsetCommitKey(groupId, p.topic, p.partition), value: null })),
-    );
-    await this.append(groupId, batch);
+    await this.append(groupId, doomed.map((p) => ({ key: offsetCommitKey(groupId, p.topic, p.partition), value: null })));
     for (const p of doomed) this.delete(groupId, p.topic, p.partition);
   }
 
@@ -162,24 +168,32 @@ export class GroupMetadataManager {
   async storeGroupRecords(groupId: string, records: GroupRecord[]): Promise<void> {
     const stored = this.groupRecords.get(groupId) ?? new Map<string, GroupRecord>();
     const next = new Map(records.map((r) => [hex(r.key), r]));
-    const changes: { key: Uint8Array; value: Uint8Array | null }[] = [];
+    const changes: CoordinatorRecord[] = [];
     for (const [k, r] of next) if (!sameBytes(stored.get(k)?.value, r.value)) changes.push(r);
     for (const [k, r] of stored) if (!next.has(k)) changes.push({ key: r.key, value: null });
     if (changes.length === 0) return;
     if (next.size > 0) this.groupRecords.set(groupId, next);
     else this.groupRecords.delete(groupId);
-    await this.append(groupId, brokerBatch(this.codec, changes));
+    await this.append(groupId, changes);
   }
 
-  private append(groupId: string, batch: Uint8Array): Promise<unknown> {
-    return this.appends.run(async () => {
-      const log = await this.offsetsLog(this.partitionFor(groupId));
-      return log.appendAsLeader(batch);
-    });
+  private append(groupId: string, records: CoordinatorRecord[], producer?: { producerId: bigint; producerEpoch: number }): Promise<void> {
+    return this.appends.run(() => this.log.append(this.partitionFor(groupId), records, producer));
   }
 
-  private async offsetsLog(partition: number): Promise<PartitionLog> {
-    return (await this.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition)) ?? this.logs.createLog(GROUP_METADATA_TOPIC_NAME, partition, randomUUID());
+  private addPending(producerId: bigint, partition: number, commits: PendingOffset[]): void {
+    let byPartition = this.pendingOffsets.get(producerId);
+    if (!byPartition) this.pendingOffsets.set(producerId, (byPartition = new Map()));
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), ...commits]);
+  }
+
+  private completeTransaction(partition: number, marker: EndTransactionMarker): void {
+    const byPartition = this.pendingOffsets.get(marker.producerId);
+    const pending = byPartition?.get(partition);
+    if (!byPartition || !pending) return;
+    byPartition.delete(partition);
+    if (byPartition.size === 0) this.pendingOffsets.delete(marker.producerId);
+    if (marker.commit) for (const c of pending) this.put(c.groupId, c);
   }
 
   private put(groupId: string, c: TopicPartitionOffset): void {
@@ -205,36 +219,24 @@ export class GroupMetadataManager {
   }
 
   /** Replays the log: the last record of each key wins, a tombstone (null value) removes it. */
-  private async load(log: PartitionLog): Promise<void> {
-    for await (const bytes of log.batches()) {
-      for (const record of this.codec.decodeRecordBatch(bytes).records) {
-        if (!record.key) continue;
-        const r = new Reader(record.key);
-        const version = r.int16();
+  private async load(): Promise<void> {
+    for await (const batch of this.log.load()) {
+      if (batch.kind === "marker") {
+        this.completeTransaction(batch.partition, batch.marker);
+        continue;
+      }
+      const transactional = isTransactionalBatch(batch.header);
+      for (const record of batch.records) {
+        const { version, reader } = readVersioned(record.key);
         if (version >= GROUP_RECORD_MIN_KEY_VERSION) {
-          this.loadGroupRecord(record.key, r.string(false), record.value, r.failed);
+          this.loadGroupRecord(record.key, reader.string(false), record.value, reader.failed);
           continue;
         }
-        if (version !== 0 && version !== 1) continue;
-        const k = decodeOffsetCommitKey(r, version);
-        if (r.failed) continue;
-        if (!record.value) {
-          this.delete(k.group, k.topic, k.partition);
-          continue;
-        }
-        const v = new Reader(record.value);
-        const valueVersion = v.int16();
-        if (valueVersion < 0 || valueVersion > 4) continue;
-        const value = decodeOffsetCommitValue(v, valueVersion);
-        if (v.failed) continue;
-        this.put(k.group, {
-          topic: k.topic,
-          partition: k.partition,
-          offset: value.offset,
-          leaderEpoch: value.leaderEpoch ?? -1,
-          metadata: value.metadata,
-          commitTimestamp: value.commitTimestamp,
-        });
+        const commit = decodeOffsetCommit(record);
+        if (!commit) continue;
+        if (transactional) this.addPending(batch.header.producerId, batch.partition, commit.value ? [{ ...commit.value, groupId: commit.group }] : []);
+        else if (commit.value) this.put(commit.group, commit.value);
+        else this.delete(commit.group, commit.topic, commit.partition);
       }
     }
   }
@@ -251,14 +253,37 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
-function offsetCommitKey(group: string, topic: string, partition: number): Uint8Array {
-  const w = new Writer(64).int16(OFFSET_COMMIT_KEY_VERSION);
-  encodeOffsetCommitKey(w, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition });
-  return w.finish();
+/** An offset commit record; undefined for other keys and unreadable ones. */
+function decodeOffsetCommit(record: CoordinatorRecord): { group: string; topic: string; partition: number; value?: TopicPartitionOffset } | undefined {
+  const key = readVersioned(record.key);
+  if (key.version !== 0 && key.version !== 1) return undefined;
+  const k = decodeOffsetCommitKey(key.reader, key.version);
+  if (key.reader.failed) return undefined;
+  if (!record.value) return k;
+  const v = readVersioned(record.value);
+  if (v.version < 0 || v.version > 4) return undefined;
+  const value = decodeOffsetCommitValue(v.reader, v.version);
+  if (v.reader.failed) return undefined;
+  return {
+    ...k,
+    value: {
+      topic: k.topic,
+      partition: k.partition,
+      offset: value.offset,
+      leaderEpoch: value.leaderEpoch ?? -1,
+      metadata: value.metadata,
+      commitTimestamp: value.commitTimestamp,
+    },
+  };
 }
 
-function offsetCommitValue(c: OffsetAndMetadata): Uint8Array {
-  const w = new Writer(64).int16(OFFSET_COMMIT_VALUE_VERSION);
-  encodeOffsetCommitValue(w, OFFSET_COMMIT_VALUE_VERSION, c);
-  return w.finish();
+function offsetCommitKey(group: string, topic: string, partition: number): Uint8Array {
+  return versioned(OFFSET_COMMIT_KEY_VERSION, (w) => encodeOffsetCommitKey(w, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition }));
+}
+
+function offsetCommitRecords(group: string, commits: TopicPartitionOffset[]): CoordinatorRecord[] {
+  return commits.map((c) => ({
+    key: offsetCommitKey(group, c.topic, c.partition),
+    value: versioned(OFFSET_COMMIT_VALUE_VERSION, (w) => encodeOffsetCommitValue(w, OFFSET_COMMIT_VALUE_VERSION, c)),
+  }));
 }

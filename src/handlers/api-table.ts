@@ -39,6 +39,13 @@ import { describeAcls } from "./describe-acls.ts";
 import { deleteAcls } from "./delete-acls.ts";
 import { describeUserScramCredentials } from "./describe-user-scram-credentials.ts";
 import { alterUserScramCredentials } from "./alter-user-scram-credentials.ts";
+import { addPartitionsToTxn } from "./add-partitions-to-txn.ts";
+import { addOffsetsToTxn } from "./add-offsets-to-txn.ts";
+import { endTxn } from "./end-txn.ts";
+import { txnOffsetCommit } from "./txn-offset-commit.ts";
+import { describeProducers } from "./describe-producers.ts";
+import { describeTransactions } from "./describe-transactions.ts";
+import { listTransactions } from "./list-transactions.ts";
 
 export class ApiTable {
   private readonly byKey = new Map<number, ApiHandler>();
@@ -98,5 +105,12 @@ export function defaultApiTable(): ApiTable {
     deleteAcls,
     describeUserScramCredentials,
     alterUserScramCredentials,
+    addPartitionsToTxn,
+    addOffsetsToTxn,
+    endTxn,
+    txnOffsetCommit,
+    describeProducers,
+    describeTransactions,
+    listTransactions,
   ]);
 }

@@ -9,6 +9,12 @@ import {
 } from "../protocol/generated/fetch-response.ts";
 import type { PartitionLog } from "../storage/engine.ts";
 import { waitForAppend } from "./delayed-fetch.ts";
+import type { AbortedTransaction } from "../protocol/generated/fetch-response.ts";
+import { readBatchHeader } from "../codec/batch-header.ts";
+import { batchSpans, batchesBefore, lastOffsetOf } from "../storage/record-batches.ts";
+
+/** Fetch's isolation_level: 0 read_uncommitted (up to the high watermark), 1 read_committed (up to the last stable offset). */
+export const READ_COMMITTED = 1;
 
 const EMPTY = new Uint8Array(0);
 
@@ -74,23 +80,39 @@ async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionK
       partitions: await mapInOrder([...t.partitions.entries()], async ([pi, p]) => {
         const log = logs.get(`${ti}:${pi}`);
         if (!log) return errorPartition(p, unknownError);
+        const lastStableOffset = await ctx.broker.producerStates.lastStableOffset(log);
+        const readCommitted = req.isolationLevel === READ_COMMITTED;
         const result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0, ctx.readBuffers);
         if (result === "OFFSET_OUT_OF_RANGE") return errorPartition(p, ErrorCode.OFFSET_OUT_OF_RANGE, log);
-        budget -= result.records.length;
-        bytes += result.records.length;
-        return partitionData(p, ErrorCode.NONE, log, result.records);
+        const records = readCommitted ? batchesBefore(result.records, lastStableOffset) : result.records;
+        budget -= records.length;
+        bytes += records.length;
+        const data = partitionData(p, ErrorCode.NONE, log, records, lastStableOffset);
+        if (readCommitted) data.abortedTransactions = await abortedTransactions(log, p.fetchOffset, records, lastStableOffset);
+        return data;
       }),
     };
   });
   return { topics, bytes };
 }
 
-function partitionData(p: FetchPartition, errorCode: number, log: PartitionLog | undefined, records: Uint8Array): PartitionData {
+/**
+ * The aborted transactions a read_committed consumer must skip in what it was sent: those
+ * overlapping [fetchOffset, the offset after the last batch sent); null if none.
+ */
+async function abortedTransactions(log: PartitionLog, fetchOffset: bigint, records: Uint8Array, lastStableOffset: bigint): Promise<AbortedTransaction[] | null> {
+  let upperBound = lastStableOffset;
+  for (const span of batchSpans(records)) upperBound = lastOffsetOf(readBatchHeader(records, span.position)) + 1n;
+  const aborted = await log.collectAbortedTransactions(fetchOffset, upperBound);
+  return aborted.length === 0 ? null : aborted.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+}
+
+function partitionData(p: FetchPartition, errorCode: number, log: PartitionLog | undefined, records: Uint8Array, lastStableOffset = log?.highWatermark ?? -1n): PartitionData {
   return {
     partitionIndex: p.partition,
     errorCode,
     highWatermark: log ? log.highWatermark : -1n,
-    lastStableOffset: log ? log.highWatermark : -1n,
+    lastStableOffset,
     logStartOffset: log ? log.logStartOffset : -1n,
     abortedTransactions: null,
     preferredReadReplica: -1,

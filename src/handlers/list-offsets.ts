@@ -6,6 +6,8 @@ import {
   type ListOffsetsResponse,
   encodeListOffsetsResponse,
 } from "../protocol/generated/list-offsets-response.ts";
+import { LATEST_TIMESTAMP } from "../storage/unified-log.ts";
+import { READ_COMMITTED } from "./fetch.ts";
 
 export const listOffsets = defineApi(
   "ListOffsets",
@@ -16,12 +18,12 @@ export const listOffsets = defineApi(
   async (ctx, req): Promise<ListOffsetsResponse> => ({
     throttleTimeMs: 0,
     topics: await Promise.all(
-      req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => listOffset(ctx, t.name, p))) })),
+      req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => listOffset(ctx, t.name, p, req.isolationLevel === READ_COMMITTED))) })),
     ),
   }),
 );
 
-async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition): Promise<ListOffsetsPartitionResponse> {
+async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition, readCommitted: boolean): Promise<ListOffsetsPartitionResponse> {
   const log = await ctx.broker.partitionLog(topic, p.partitionIndex);
   const answer = (errorCode: number, offset: bigint, timestamp = -1n) => ({
     partitionIndex: p.partitionIndex,
@@ -31,6 +33,8 @@ async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPart
     leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
   });
   if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
+  // read_committed consumers start a "latest" position where they can read up to: the last stable offset.
+  if (readCommitted && p.timestamp === LATEST_TIMESTAMP) return answer(ErrorCode.NONE, await ctx.broker.producerStates.lastStableOffset(log));
   // The log resolves the special timestamps too: -1 latest, -2 earliest, -3 the largest timestamp.
   const found = await log.offsetForTimestamp(p.timestamp);
   return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);

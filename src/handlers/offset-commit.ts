@@ -51,7 +51,8 @@ export const offsetCommit = defineApi(
   },
 );
 
-function partitionError(ctx: RequestContext, topic: string, p: OffsetCommitRequestPartition): number {
+/** Also TxnOffsetCommit's: an unknown partition, or metadata longer than offset.metadata.max.bytes. */
+export function partitionError(ctx: RequestContext, topic: string, p: Pick<OffsetCommitRequestPartition, "partitionIndex" | "committedMetadata">): number {
   if (!ctx.broker.metadata.topicByName(topic)?.partitions.has(p.partitionIndex)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   if (p.committedMetadata !== null && p.committedMetadata.length > MAX_METADATA_LENGTH) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
   return ErrorCode.NONE;

@@ -27,30 +27,37 @@ export const offsetFetch = defineApi(
           // v9: a KIP-848 member fetches at its current epoch; a stale one gets no offsets.
           const { consumerGroups } = ctx.broker;
           const errorCode = consumerGroups.has(groupId) ? consumerGroups.validateOffsetFetch(groupId, g.memberId ?? null, g.memberEpoch ?? -1) : ErrorCode.NONE;
-          return { groupId, topics: errorCode === ErrorCode.NONE ? committedOffsets(ctx, groupId, g.topics) : [], errorCode };
+          return { groupId, topics: errorCode === ErrorCode.NONE ? committedOffsets(ctx, groupId, g.topics, req.requireStable ?? false) : [], errorCode };
         }),
       };
     }
-    return { throttleTimeMs: 0, topics: committedOffsets(ctx, req.groupId ?? "", req.topics), errorCode: ErrorCode.NONE };
+    return { throttleTimeMs: 0, topics: committedOffsets(ctx, req.groupId ?? "", req.topics, req.requireStable ?? false), errorCode: ErrorCode.NONE };
   },
 );
 
-function committedOffsets(ctx: RequestContext, groupId: string, topics: RequestedTopics): OffsetFetchResponseTopic[] {
+/**
+ * With require_stable (v7+), a partition whose offset an open transaction is committing answers
+ * UNSTABLE_OFFSET_COMMIT, so the consumer waits for the transaction to end.
+ */
+function committedOffsets(ctx: RequestContext, groupId: string, topics: RequestedTopics, requireStable: boolean): OffsetFetchResponseTopic[] {
   const requested = topics ? topics.map((t) => ({ name: t.name ?? "", partitions: t.partitionIndexes ?? [] })) : null;
-  const found = ctx.broker.groupCoordinator.fetchOffsets(groupId, requested);
+  const { groupCoordinator } = ctx.broker;
+  const found = groupCoordinator.fetchOffsets(groupId, requested);
   return [...found].map(([name, partitions]) => ({
     name,
-    partitions: [...partitions].map(([partitionIndex, committed]) => partitionOffset(partitionIndex, committed)),
+    partitions: [...partitions].map(([partitionIndex, committed]) =>
+      partitionOffset(partitionIndex, committed, requireStable && groupCoordinator.hasPendingOffset(groupId, name, partitionIndex)),
+    ),
   }));
 }
 
 /** No commit yet: offset -1 and empty metadata, with no error. */
-function partitionOffset(partitionIndex: number, committed: OffsetAndMetadata | undefined): OffsetFetchResponsePartition {
+function partitionOffset(partitionIndex: number, committed: OffsetAndMetadata | undefined, unstable: boolean): OffsetFetchResponsePartition {
   return {
     partitionIndex,
-    committedOffset: committed?.offset ?? -1n,
-    committedLeaderEpoch: committed?.leaderEpoch ?? -1,
-    metadata: committed?.metadata ?? "",
-    errorCode: ErrorCode.NONE,
+    committedOffset: unstable ? -1n : (committed?.offset ?? -1n),
+    committedLeaderEpoch: unstable ? -1 : (committed?.leaderEpoch ?? -1),
+    metadata: unstable ? "" : (committed?.metadata ?? ""),
+    errorCode: unstable ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE,
   };
 }

@@ -8,6 +8,8 @@ import {
 } from "../protocol/generated/produce-response.ts";
 import type { BatchErrorCode } from "../codec/types.ts";
 import { batchSpans } from "../storage/record-batches.ts";
+import { readBatchHeader } from "../codec/batch-header.ts";
+import { isControlBatch, isTransactionalBatch } from "../storage/end-transaction-marker.ts";
 
 /**
  * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
@@ -28,7 +30,7 @@ export const produce = defineApi(
     const responses = await Promise.all(
       req.topicData.map(async (t) => ({
         name: t.name,
-        partitionResponses: await Promise.all(t.partitionData.map((p) => appendPartition(ctx, t.name, p))),
+        partitionResponses: await Promise.all(t.partitionData.map((p) => appendPartition(ctx, req.transactionalId ?? null, t.name, p))),
       })),
     );
     // acks=0: the client expects no response at all.
@@ -37,7 +39,7 @@ export const produce = defineApi(
   },
 );
 
-async function appendPartition(ctx: RequestContext, topic: string, p: PartitionProduceData): Promise<PartitionProduceResponse> {
+async function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, p: PartitionProduceData): Promise<PartitionProduceResponse> {
   const log = await ctx.broker.partitionLog(topic, p.index);
   if (!log) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const records = p.records;
@@ -46,6 +48,8 @@ async function appendPartition(ctx: RequestContext, topic: string, p: PartitionP
   if (tooLarge) return failed(p.index, ErrorCode.MESSAGE_TOO_LARGE, `a record batch is larger than message.max.bytes (${ctx.broker.config.messageMaxBytes})`);
   const verdict = ctx.broker.codec.validateRecordBatches(records);
   if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
+  const refusal = checkTransactional(ctx, transactionalId, topic, p.index, records);
+  if (refusal) return failed(p.index, refusal.errorCode, refusal.errorMessage);
   const appended = await ctx.broker.producerStates.appendAsLeader(log, records);
   if ("errorCode" in appended) return failed(p.index, appended.errorCode, appended.errorMessage);
   const { baseOffset } = appended;
@@ -65,6 +69,29 @@ function largestBatch(records: Uint8Array): number {
   let largest = 0;
   for (const { size } of batchSpans(records)) largest = Math.max(largest, size);
   return largest;
+}
+
+/**
+ * Control batches come from the transaction coordinator only. A transactional batch is accepted
+ * for a partition the producer added to its open transaction (INVALID_TXN_STATE otherwise), at
+ * its current epoch (INVALID_PRODUCER_EPOCH for a fenced one), as Kafka verifies since KIP-890.
+ */
+function checkTransactional(
+  ctx: RequestContext,
+  transactionalId: string | null,
+  topic: string,
+  partition: number,
+  records: Uint8Array,
+): { errorCode: number; errorMessage: string } | undefined {
+  for (const span of batchSpans(records)) {
+    const header = readBatchHeader(records, span.position);
+    if (isControlBatch(header)) return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: "clients may not write control batches" };
+    if (!isTransactionalBatch(header)) continue;
+    const error = ctx.broker.transactionCoordinator.verifyTransaction(transactionalId, header.producerId, header.producerEpoch, { topic, partition });
+    if (error === ErrorCode.PRODUCER_FENCED) return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, errorMessage: `producer ${header.producerId} epoch ${header.producerEpoch} is fenced` };
+    if (error !== ErrorCode.NONE) return { errorCode: error, errorMessage: `${topic}-${partition} is not part of an open transaction of ${transactionalId}` };
+  }
+  return undefined;
 }
 
 function errorCodeFor(error: BatchErrorCode): number {

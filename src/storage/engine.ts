@@ -14,8 +14,10 @@
  * partition above the engine, in ProducerStates.
  */
 import type { FetchDataInfo, LogAppendInfo, OFFSET_OUT_OF_RANGE, TimestampAndOffset } from "./unified-log.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
 
 export type { FetchDataInfo, LogAppendInfo, TimestampAndOffset } from "./unified-log.ts";
+export type { AbortedTxn } from "./transaction-index.ts";
 export { OFFSET_OUT_OF_RANGE } from "./unified-log.ts";
 
 export type Awaitable<T> = T | Promise<T>;
@@ -45,6 +47,10 @@ export interface PartitionLog {
   offsetForTimestamp(timestamp: bigint): Awaitable<TimestampAndOffset | undefined>;
   /** Calls `listener` after every append until the returned function is called: what wakes a waiting Fetch. */
   onAppend(listener: () => void): () => void;
+  /** Records a transaction aborted by the marker at txn.lastOffset (Kafka's .txnindex); one already recorded is skipped. */
+  appendAbortedTransaction(txn: AbortedTxn): Awaitable<void>;
+  /** The aborted transactions overlapping [fetchOffset, upperBoundOffset): what a read_committed Fetch lists with its records. */
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): Awaitable<AbortedTxn[]>;
   /** Makes everything appended so far durable (fsync; a no-op where appends are durable on their own). */
   flush(): Awaitable<void>;
 }
@@ -55,10 +61,9 @@ export interface ReadBuffers {
   allocate(size: number): Uint8Array;
 }
 
-/** InitProducerId's state: the next producer id and the transactional ids' ids and epochs. */
+/** InitProducerId's state: the next producer id (transactional ids live in __transaction_state). */
 export interface ProducerIdState {
   nextProducerId: bigint;
-  transactionalIds: Map<string, { producerId: bigint; producerEpoch: number }>;
 }
 
 /** Where ProducerIdManager keeps its state; `save` resolves once it survives a crash, and saves land in call order. */

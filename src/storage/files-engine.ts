@@ -91,9 +91,9 @@ function readOrCreateMetaProperties(logDir: string, nodeId: number): Map<string,
   return parseProperties(readFileSync(path, "utf8"));
 }
 
+/** Files written before transactions moved to __transaction_state also hold "transactionalIds", which is ignored. */
 interface StoredState {
   nextProducerId: string;
-  transactionalIds: { [transactionalId: string]: { producerId: string; producerEpoch: number } };
 }
 
 /** producer-ids.json, replaced whole on every save. */
@@ -103,19 +103,12 @@ export class ProducerIdFile implements ProducerIdStore {
   load(): ProducerIdState | undefined {
     if (!existsSync(this.path)) return undefined;
     const stored = JSON.parse(readFileSync(this.path, "utf8")) as StoredState;
-    const transactionalIds = new Map<string, { producerId: bigint; producerEpoch: number }>();
-    for (const [id, p] of Object.entries(stored.transactionalIds)) {
-      transactionalIds.set(id, { producerId: BigInt(p.producerId), producerEpoch: p.producerEpoch });
-    }
-    return { nextProducerId: BigInt(stored.nextProducerId), transactionalIds };
+    return { nextProducerId: BigInt(stored.nextProducerId) };
   }
 
   /** Written to a temporary file, fsynced and renamed, so a crash leaves the old or the new state whole. */
   save(state: ProducerIdState): void {
-    const stored: StoredState = { nextProducerId: state.nextProducerId.toString(), transactionalIds: {} };
-    for (const [id, p] of state.transactionalIds) {
-      stored.transactionalIds[id] = { producerId: p.producerId.toString(), producerEpoch: p.producerEpoch };
-    }
+    const stored: StoredState = { nextProducerId: state.nextProducerId.toString() };
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, "w");
     try {

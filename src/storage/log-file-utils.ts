@@ -3,6 +3,8 @@
 export const LOG_FILE_SUFFIX = ".log";
 export const INDEX_FILE_SUFFIX = ".index";
 export const TIME_INDEX_FILE_SUFFIX = ".timeindex";
+/** The aborted transactions whose markers the segment holds (TransactionIndex). */
+export const TXN_INDEX_FILE_SUFFIX = ".txnindex";
 /** A segment the LogCleaner is still writing; removed at start-up. */
 export const CLEANED_FILE_SUFFIX = ".cleaned";
 /** A cleaned segment about to replace the ones it was built from; the swap is completed at start-up. */

@@ -1,7 +1,8 @@
 /**
  * Kafka's LogSegment: one `<20-digit base offset>.log` file of RecordBatches, appended with
  * positional synchronous writes and read back byte for byte, with its OffsetIndex (`.index`)
- * and TimeIndex (`.timeindex`) beside it. A segment is opened either trusted (its size from the
+ * and TimeIndex (`.timeindex`) beside it, and its TransactionIndex (`.txnindex`, the aborted
+ * transactions whose markers it holds, only ever appended). A segment is opened either trusted (its size from the
  * file system, its largest timestamp from the time index: nothing of the log file is read) or
  * recovered (its batch headers walked from the last index entry below the recovery point, or from
  * the start, the indexes rebuilt, a torn tail cut off).
@@ -18,9 +19,10 @@ import {
   readBatchHeader,
 } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
-import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileName } from "./log-file-utils.ts";
+import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, offsetFileName } from "./log-file-utils.ts";
 import { OffsetIndex, type OffsetPosition } from "./offset-index.ts";
 import { TimeIndex } from "./time-index.ts";
+import { TransactionIndex } from "./transaction-index.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter, wholeBatchesLength } from "./record-batches.ts";
 import type { ReadBuffers } from "./engine.ts";
 
@@ -81,6 +83,7 @@ export class LogSegment {
     readonly baseOffset: bigint,
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
+    readonly txnIndex: TransactionIndex,
     private readonly config: LogSegmentConfig,
   ) {
     this.offsetOfMaxTimestamp = baseOffset;
@@ -110,7 +113,9 @@ export class LogSegment {
       opened.push(offsetIndex.index);
       const timeIndex = TimeIndex.open(timeIndexFile, baseOffset);
       opened.push(timeIndex.index);
-      const segment = new LogSegment(file, fd, baseOffset, offsetIndex, timeIndex, config);
+      const txnIndex = new TransactionIndex(join(dir, offsetFileName(baseOffset, TXN_INDEX_FILE_SUFFIX)));
+      opened.push(txnIndex);
+      const segment = new LogSegment(file, fd, baseOffset, offsetIndex, timeIndex, txnIndex, config);
       segment._size = fs.fstatSync(fd).size;
       const trusted = !options.recover && (segment._size === 0 || (indexesExisted && offsetIndex.isSane(segment._size) && timeIndex.isSane()));
       if (trusted) segment.loadFromIndexes(options.nextOffset);
@@ -238,17 +243,19 @@ export class LogSegment {
     this.timeIndex.index.resize();
   }
 
-  /** fsyncs the log file and both indexes. */
+  /** fsyncs the log file and its indexes. */
   flush(): void {
     fs.fsyncSync(this.fd);
     this.offsetIndex.index.flush();
     this.timeIndex.index.flush();
+    this.txnIndex.flush();
   }
 
   close(): void {
     this.seal();
     this.offsetIndex.index.close();
     this.timeIndex.index.close();
+    this.txnIndex.close();
     fs.closeSync(this.fd);
   }
 

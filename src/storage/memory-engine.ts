@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { freemem, totalmem } from "node:os";
 import type { BatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
+import { type AbortedTxn, AbortedTxnList } from "./transaction-index.ts";
 import type { FetchDataInfo, LogDirDescription, LogAppendInfo, PartitionLog, ProducerIdState, ProducerIdStore, StorageEngine, TimestampAndOffset } from "./engine.ts";
 import { UNASSIGNED_DIRECTORY_ID } from "./files-engine.ts";
 import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
@@ -28,6 +29,8 @@ export const MEMORY_LOG_DIR = "memory";
 export class MemoryLog implements PartitionLog {
   private readonly stored: StoredBatch[] = [];
   private readonly listeners = new Set<() => void>();
+  /** Rebuilt, were the engine new, by ProducerStates' scan of the log, which offers every abort marker again. */
+  private readonly abortedTxns = new AbortedTxnList();
   private endOffset = 0n;
   private maxTimestamp = -1n;
   private bytes = 0;
@@ -99,6 +102,14 @@ export class MemoryLog implements PartitionLog {
     };
   }
 
+  appendAbortedTransaction(txn: AbortedTxn): void {
+    this.abortedTxns.add(txn);
+  }
+
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    return this.abortedTxns.collect(fetchOffset, upperBoundOffset);
+  }
+
   flush(): void {}
 
   /** The first batch whose last offset is at least `offset` (stored.length when none). */
@@ -120,7 +131,7 @@ class MemoryProducerIds implements ProducerIdStore {
 }
 
 function copy(state: ProducerIdState): ProducerIdState {
-  return { nextProducerId: state.nextProducerId, transactionalIds: new Map(state.transactionalIds) };
+  return { nextProducerId: state.nextProducerId };
 }
 
 export class MemoryEngine implements StorageEngine {

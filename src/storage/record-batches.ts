@@ -1,5 +1,5 @@
 /** Walking RecordBatches laid back to back in memory, by their batch_length fields alone. */
-import { BATCH_HEADER_SIZE, type BatchHeader, COMPRESSION_MASK, batchSizeAt, readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
+import { BATCH_HEADER_SIZE, type BatchHeader, COMPRESSION_MASK, TRANSACTIONAL_BATCH, batchSizeAt, readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import type { TimestampAndOffset } from "./log-segment.ts";
 
@@ -67,6 +67,16 @@ export function recordAtOrAfter(
   return { timestamp: firstTimestamp + record.timestampDelta, offset: header.baseOffset + BigInt(record.offsetDelta) };
 }
 
+/** The leading batches of `records` that start before `maxOffset` (a read_committed Fetch stops at the last stable offset). */
+export function batchesBefore(records: Uint8Array, maxOffset: bigint): Uint8Array {
+  let end = 0;
+  for (const span of batchSpans(records)) {
+    if (readBatchHeader(records, span.position).baseOffset >= maxOffset) break;
+    end = span.position + span.size;
+  }
+  return end === records.length ? records : records.subarray(0, end);
+}
+
 /** Bytes covered by the whole batches at the start of `bytes`. */
 export function wholeBatchesLength(bytes: Uint8Array): number {
   let end = 0;
@@ -79,25 +89,33 @@ export function lastOffsetOf(header: { baseOffset: bigint; lastOffsetDelta: numb
   return header.baseOffset + BigInt(header.lastOffsetDelta);
 }
 
+/** Who writes a broker batch on a producer's behalf (offsets committed in a transaction). */
+export interface BatchProducer {
+  producerId: bigint;
+  producerEpoch: number;
+  transactional: boolean;
+}
+
 /**
- * A batch the broker writes to its own logs (cluster metadata, committed offsets): no producer,
- * stamped now, one record per entry in order. Its base offset is assigned on append.
+ * A batch the broker writes to its own logs (cluster metadata, committed offsets): no producer
+ * unless given, stamped now, one record per entry in order. Its base offset is assigned on append.
  */
 export function brokerBatch(
   codec: Pick<Codec, "encodeRecordBatch">,
   entries: { key: Uint8Array | null; value: Uint8Array | null }[],
   partitionLeaderEpoch = 0,
+  producer?: BatchProducer,
 ): Uint8Array {
   const now = BigInt(Date.now());
   return codec.encodeRecordBatch({
     baseOffset: 0n,
     partitionLeaderEpoch,
-    attributes: 0,
+    attributes: producer?.transactional ? TRANSACTIONAL_BATCH : 0,
     lastOffsetDelta: entries.length - 1,
     firstTimestamp: now,
     maxTimestamp: now,
-    producerId: -1n,
-    producerEpoch: -1,
+    producerId: producer?.producerId ?? -1n,
+    producerEpoch: producer?.producerEpoch ?? -1,
     baseSequence: -1,
     records: entries.map(({ key, value }, i) => ({ attributes: 0, timestampDelta: 0n, offsetDelta: i, key, value, headers: [] })),
   });

@@ -24,6 +24,7 @@ import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
 import { assignOffsets, batchSpans, lastOffsetOf } from "./record-batches.ts";
 import type { PartitionLog, ReadBuffers } from "./engine.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
 
 export type { TimestampAndOffset } from "./log-segment.ts";
 
@@ -283,6 +284,24 @@ export class UnifiedLog implements PartitionLog {
       if (records) return { records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
     }
     return { records: new Uint8Array(0), highWatermark: this.highWatermark, logStartOffset: this.logStartOffset };
+  }
+
+  /** Records a transaction aborted by the marker at txn.lastOffset, in the .txnindex of that marker's segment (once). */
+  appendAbortedTransaction(txn: AbortedTxn): void {
+    this.segments[this.segmentIndexFor(txn.lastOffset)].txnIndex.append(txn);
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset), from the .txnindex of
+   * the segment holding fetchOffset and the ones after it (an entry lives with its marker).
+   */
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    const found: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      found.push(...this.segments[i].txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset));
+      if (this.segments[i].nextOffset >= upperBoundOffset) break;
+    }
+    return found;
   }
 
   /**

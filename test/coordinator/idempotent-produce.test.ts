@@ -127,8 +127,9 @@ describe("idempotent Produce", () => {
   it("fences an older epoch of a transactional id: INVALID_PRODUCER_EPOCH in Produce, PRODUCER_FENCED (v4+) in InitProducerId", async () => {
     const name = await topic("fenced");
     const old = await initProducerId(4, "tx-1");
+    await initProducerId(4, "tx-1");
     const current = await initProducerId(4, "tx-1");
-    expect(current).toMatchObject({ errorCode: ErrorCode.NONE, producerId: old.producerId, producerEpoch: old.producerEpoch + 1 });
+    expect(current).toMatchObject({ errorCode: ErrorCode.NONE, producerId: old.producerId, producerEpoch: old.producerEpoch + 2 });
     expect(await produce(name, batch(current.producerId, current.producerEpoch, 0, ["new"]))).toMatchObject({ errorCode: ErrorCode.NONE });
     expect(await produce(name, batch(old.producerId, old.producerEpoch, 1, ["zombie"]))).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
     expect(await initProducerId(4, "tx-1", old.producerId, old.producerEpoch)).toMatchObject({ errorCode: ErrorCode.PRODUCER_FENCED, producerId: -1n });

@@ -100,28 +100,12 @@ describe("ProducerIdManager", () => {
   it("never hands out the same producer id twice, across restarts", async () => {
     const dir = tempDir();
     const first = await openIds(dir);
-    const a = await first.initProducerId(null, null);
-    const b = await first.initProducerId(null, { producerId: a.producerId, producerEpoch: 0 });
-    expect(a).toEqual({ errorCode: ErrorCode.NONE, producerId: FIRST_PRODUCER_ID, producerEpoch: 0 });
-    expect(b.producerId).toBe(FIRST_PRODUCER_ID + 1n);
+    expect(await first.generateProducerId()).toBe(FIRST_PRODUCER_ID);
+    expect(await first.generateProducerId()).toBe(FIRST_PRODUCER_ID + 1n);
     const restarted = await openIds(dir);
-    expect((await restarted.initProducerId(null, null)).producerId).toBe(FIRST_PRODUCER_ID + 2n);
+    expect(await restarted.generateProducerId()).toBe(FIRST_PRODUCER_ID + 2n);
     expect(restarted.isAllocated(FIRST_PRODUCER_ID)).toBe(true);
     expect(restarted.isAllocated(0n)).toBe(false);
     expect(restarted.isAllocated(FIRST_PRODUCER_ID + 3n)).toBe(false);
-  });
-
-  it("keeps a transactional id's producer id, bumps its epoch, and fences a caller with an old epoch", async () => {
-    const dir = tempDir();
-    const manager = await openIds(dir);
-    const first = await manager.initProducerId("tx", null);
-    const second = await manager.initProducerId("tx", null);
-    expect(second).toEqual({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
-    expect((await manager.initProducerId("tx", { producerId: first.producerId, producerEpoch: 0 })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
-    expect(await (await openIds(dir)).initProducerId("tx", { producerId: first.producerId, producerEpoch: 1 })).toEqual({
-      errorCode: ErrorCode.NONE,
-      producerId: first.producerId,
-      producerEpoch: 2,
-    });
   });
 });

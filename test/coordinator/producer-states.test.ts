@@ -30,8 +30,8 @@ describe("ProducerStates over an engine with async appends", () => {
   it("checks each idempotent append against the sequences the one before it left", async () => {
     const engine = new MemoryEngine(codec);
     const producerIds = await ProducerIdManager.open(engine.producerIds);
-    const { producerId } = await producerIds.initProducerId(null, null);
-    const states = new ProducerStates(producerIds);
+    const producerId = await producerIds.generateProducerId();
+    const states = new ProducerStates(producerIds, codec);
     const log = slowLog(engine.createLog("t", 0, "71a59a51-8968-4f8b-937e-2d59b2dc350e"));
 
     expect(await states.appendAsLeader(log, idempotentBatch(producerId, 0, 2))).toEqual({ baseOffset: 0n, lastOffset: 1n });

@@ -277,14 +277,31 @@ describe.each(engines)("the $name engine", (e) => {
     expect(metadata.topicById(first.topicId)).toBeUndefined();
   });
 
+  // After a restart the broker's scan of the log offers every abort marker again, so an engine need not persist these.
+  it("keeps the aborted transactions it is told of, once each, and lists those overlapping a range", async () => {
+    const engine = await open();
+    const log = await engine.createLog("t", 0, TOPIC_ID);
+    await log.appendAsLeader(batch(["a", "b", "c", "d", "e", "f"]));
+    const first = { producerId: 1000n, firstOffset: 0n, lastOffset: 2n, lastStableOffset: 3n };
+    const second = { producerId: 1001n, firstOffset: 3n, lastOffset: 5n, lastStableOffset: 6n };
+    await log.appendAbortedTransaction(first);
+    await log.appendAbortedTransaction(second);
+    // A marker replayed at start-up is offered again: it is not listed twice.
+    await log.appendAbortedTransaction(first);
+    expect(await log.collectAbortedTransactions(0n, 6n)).toEqual([first, second]);
+    expect(await log.collectAbortedTransactions(3n, 6n)).toEqual([second]);
+    expect(await log.collectAbortedTransactions(0n, 3n)).toEqual([first]);
+    expect(await log.collectAbortedTransactions(6n, 6n)).toEqual([]);
+  });
+
   it("keeps InitProducerId's state across a restart", async () => {
     let engine = await open();
     expect(await engine.producerIds.load()).toBeUndefined();
-    const state = { nextProducerId: 1234n, transactionalIds: new Map([["tx", { producerId: 1001n, producerEpoch: 3 }]]) };
+    const state = { nextProducerId: 1234n };
     await engine.producerIds.save(state);
-    state.transactionalIds.clear();
+    state.nextProducerId = 1n;
     engine = await reopen(engine);
-    expect(await engine.producerIds.load()).toEqual({ nextProducerId: 1234n, transactionalIds: new Map([["tx", { producerId: 1001n, producerEpoch: 3 }]]) });
+    expect(await engine.producerIds.load()).toEqual({ nextProducerId: 1234n });
   });
 
   it("has a cluster id that stays across a restart", async () => {

@@ -147,20 +147,18 @@ class ProducerIdRow implements ProducerIdStore {
     if (!stored) return undefined;
     return {
       nextProducerId: BigInt(stored.nextProducerId),
-      transactionalIds: new Map(Object.entries(stored.transactionalIds).map(([id, v]) => [id, { producerId: BigInt(v.producerId), producerEpoch: v.producerEpoch }])),
     };
   }
 
   async save(state: ProducerIdState): Promise<void> {
     const stored: StoredProducerIds = {
       nextProducerId: state.nextProducerId.toString(),
-      transactionalIds: Object.fromEntries([...state.transactionalIds].map(([id, v]) => [id, { producerId: v.producerId.toString(), producerEpoch: v.producerEpoch }])),
     };
     await this.pool.query("UPDATE kafka_cluster SET producer_ids = $1 WHERE id = 1", [stored]);
   }
 }
 
+/** Rows written before transactions moved to __transaction_state also hold "transactionalIds", which is ignored. */
 interface StoredProducerIds {
   nextProducerId: string;
-  transactionalIds: { [transactionalId: string]: { producerId: string; producerEpoch: number } };
 }

@@ -9,6 +9,7 @@ import type { Pool } from "pg";
 import { readBatchHeader, setBaseOffset } from "../../codec/batch-header.ts";
 import type { Codec } from "../../codec/types.ts";
 import type { FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
+import { type AbortedTxn, AbortedTxnList } from "../transaction-index.ts";
 import { OFFSET_OUT_OF_RANGE } from "../engine.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
 import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "../unified-log.ts";
@@ -40,6 +41,8 @@ const APPEND_SQL = `
 
 export class PostgresLog implements PartitionLog {
   private readonly listeners = new Set<() => void>();
+  /** Kept in memory: ProducerStates' scan of the log offers every abort marker again after a restart. */
+  private readonly abortedTxns = new AbortedTxnList();
   private pending: PendingAppend[] = [];
   private inFlight = false;
 
@@ -52,6 +55,14 @@ export class PostgresLog implements PartitionLog {
     private endOffset: bigint,
     private sizeBytes: number,
   ) {}
+
+  appendAbortedTransaction(txn: AbortedTxn): void {
+    this.abortedTxns.add(txn);
+  }
+
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    return this.abortedTxns.collect(fetchOffset, upperBoundOffset);
+  }
 
   get logStartOffset(): bigint {
     return this.startOffset;

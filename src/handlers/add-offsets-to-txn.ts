@@ -1,0 +1,19 @@
+import { defineApi } from "./api.ts";
+import { ADD_OFFSETS_TO_TXN_REQUEST, decodeAddOffsetsToTxnRequest } from "../protocol/generated/add-offsets-to-txn-request.ts";
+import { type AddOffsetsToTxnResponse, encodeAddOffsetsToTxnResponse } from "../protocol/generated/add-offsets-to-txn-response.ts";
+import { GROUP_METADATA_TOPIC_NAME } from "../coordinator/group-metadata-manager.ts";
+import { fencedForVersion } from "./producer-fenced.ts";
+
+/** Adds the group's __consumer_offsets partition to the transaction, so TxnOffsetCommit may write there. */
+export const addOffsetsToTxn = defineApi(
+  "AddOffsetsToTxn",
+  ADD_OFFSETS_TO_TXN_REQUEST,
+  [0, 4],
+  decodeAddOffsetsToTxnRequest,
+  encodeAddOffsetsToTxnResponse,
+  async (ctx, req): Promise<AddOffsetsToTxnResponse> => {
+    const partition = { topic: GROUP_METADATA_TOPIC_NAME, partition: ctx.broker.groupCoordinator.offsetsPartitionFor(req.groupId) };
+    const error = await ctx.broker.transactionCoordinator.addPartitionsToTxn(req.transactionalId, req.producerId, req.producerEpoch, [partition]);
+    return { throttleTimeMs: 0, errorCode: fencedForVersion(error, ctx.apiVersion, 2) };
+  },
+);

@@ -1,0 +1,79 @@
+import { defineApi, mapInOrder, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import {
+  ADD_PARTITIONS_TO_TXN_REQUEST,
+  type AddPartitionsToTxnTopic,
+  decodeAddPartitionsToTxnRequest,
+} from "../protocol/generated/add-partitions-to-txn-request.ts";
+import {
+  type AddPartitionsToTxnResponse,
+  type AddPartitionsToTxnTopicResult,
+  encodeAddPartitionsToTxnResponse,
+} from "../protocol/generated/add-partitions-to-txn-response.ts";
+import { fencedForVersion } from "./producer-fenced.ts";
+
+interface Transaction {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: AddPartitionsToTxnTopic[];
+}
+
+/**
+ * v0–v3 (clients) add the partitions of one transaction; v4+ (what brokers send) carry several
+ * transactions, each either added or, with verify_only, checked. Partitions of unknown topics
+ * fail with UNKNOWN_TOPIC_OR_PARTITION and the others of that transaction are not attempted.
+ */
+export const addPartitionsToTxn = defineApi(
+  "AddPartitionsToTxn",
+  ADD_PARTITIONS_TO_TXN_REQUEST,
+  [0, 5],
+  decodeAddPartitionsToTxnRequest,
+  encodeAddPartitionsToTxnResponse,
+  async (ctx, req): Promise<AddPartitionsToTxnResponse> => {
+    if (ctx.apiVersion <= 3) {
+      const transaction = {
+        transactionalId: req.v3AndBelowTransactionalId ?? "",
+        producerId: req.v3AndBelowProducerId ?? -1n,
+        producerEpoch: req.v3AndBelowProducerEpoch ?? -1,
+        verifyOnly: false,
+        topics: req.v3AndBelowTopics ?? [],
+      };
+      return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await addPartitions(ctx, transaction) };
+    }
+    const resultsByTransaction = await mapInOrder(req.transactions ?? [], async (t) => ({
+      transactionalId: t.transactionalId ?? "",
+      topicResults: await addPartitions(ctx, {
+        transactionalId: t.transactionalId ?? "",
+        producerId: t.producerId ?? -1n,
+        producerEpoch: t.producerEpoch ?? -1,
+        verifyOnly: t.verifyOnly ?? false,
+        topics: t.topics ?? [],
+      }),
+    }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
+  },
+);
+
+async function addPartitions(ctx: RequestContext, t: Transaction): Promise<AddPartitionsToTxnTopicResult[]> {
+  const coordinator = ctx.broker.transactionCoordinator;
+  const known = (topic: string, partition: number) => ctx.broker.metadata.topicByName(topic)?.partitions.has(partition) ?? false;
+  const results = (errorOf: (topic: string, partition: number) => number) =>
+    t.topics.map((topic) => ({
+      name: topic.name,
+      resultsByPartition: topic.partitions.map((partition) => ({
+        partitionIndex: partition,
+        partitionErrorCode: fencedForVersion(errorOf(topic.name, partition), ctx.apiVersion, 2),
+      })),
+    }));
+  if (t.verifyOnly) {
+    return results((topic, partition) => coordinator.verifyTransaction(t.transactionalId, t.producerId, t.producerEpoch, { topic, partition }));
+  }
+  const partitions = t.topics.flatMap((topic) => topic.partitions.map((partition) => ({ topic: topic.name, partition })));
+  if (partitions.some((p) => !known(p.topic, p.partition))) {
+    return results((topic, partition) => (known(topic, partition) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  }
+  const error = await coordinator.addPartitionsToTxn(t.transactionalId, t.producerId, t.producerEpoch, partitions);
+  return results(() => error);
+}
