@@ -76,6 +76,7 @@ export class Broker {
   static async open(config: BrokerConfig, codec: Codec, log: Logger, storage: StorageEngine): Promise<Broker> {
     const security = new BrokerSecurity(config.security, config.listeners);
     const metadata = await ClusterMetadata.open(storage, codec, config.nodeId, security.metadataListeners);
+    await storage.removeStrayLogs?.((topic) => metadata.topicByName(topic)?.topicId);
     const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
     const producerIds = await ProducerIdManager.open(storage.producerIds);
     const broker = new Broker(config, codec, log, storage, metadata, offsets, producerIds, security);
@@ -111,11 +112,14 @@ export class Broker {
     return this.servers.reduce((n, s) => n + s.connectionCount, 0);
   }
 
-  /** The log of a partition the cluster metadata knows, created on first use (the tester writes none for some). */
+  /**
+   * The log of a partition the cluster metadata knows, created on first use (the tester writes none
+   * for some); never one left by an earlier topic of the same name (createLog replaces that).
+   */
   async partitionLog(topic: string, partition: number): Promise<PartitionLog | undefined> {
     const t = this.metadata.topicByName(topic);
     if (!t || !t.partitions.has(partition)) return undefined;
-    return (await this.storage.getLog(topic, partition)) ?? this.storage.createLog(topic, partition, t.topicId);
+    return this.storage.createLog(topic, partition, t.topicId);
   }
 
   /** A partition of a transaction that was deleted since has nothing to mark. */
@@ -125,16 +129,39 @@ export class Broker {
     if (log) await this.producerStates.appendEndTxnMarker(log, marker);
   }
 
-  /** Records the topic in the metadata log, then creates its partition logs; rejects with TopicExistsError if the name is taken. */
-  async createTopic(name: string, numPartitions: number): Promise<TopicMetadata> {
-    const topic = await this.metadata.createTopic(name, numPartitions, 1);
-    for (const p of topic.partitions.keys()) await this.storage.createLog(name, p, topic.topicId);
-    return topic;
+  /**
+   * Creates every partition log, then records the topic; if a log cannot be created (or the record
+   * cannot be written) the logs made are removed and nothing is recorded. Rejects with
+   * TopicExistsError if the name is taken.
+   */
+  createTopic(name: string, numPartitions: number): Promise<TopicMetadata> {
+    return this.withNewLogs(name, (made) =>
+      this.metadata.createTopic(name, numPartitions, 1, async (topicId) => {
+        made(0);
+        for (let p = 0; p < numPartitions; p++) await this.storage.createLog(name, p, topicId);
+      }),
+    );
   }
 
+  /** Like createTopic: the new partitions' logs first, then their records. */
   async createPartitions(name: string, totalCount: number): Promise<void> {
-    const topic = await this.metadata.createPartitions(name, totalCount);
-    for (const p of topic.partitions.keys()) await this.storage.createLog(name, p, topic.topicId);
+    await this.withNewLogs(name, (made) =>
+      this.metadata.createPartitions(name, totalCount, async (topic, from) => {
+        made(from);
+        for (let p = from; p < totalCount; p++) await this.storage.createLog(name, p, topic.topicId);
+      }),
+    );
+  }
+
+  /** Runs a change that creates logs of `topic` from the partition it reports on; removes them if the change fails. */
+  private async withNewLogs<T>(topic: string, change: (made: (fromPartition: number) => void) => Promise<T>): Promise<T> {
+    let from: number | undefined;
+    try {
+      return await change((fromPartition) => (from = fromPartition));
+    } catch (err) {
+      if (from !== undefined) await this.storage.deleteLogs(topic, from);
+      throw err;
+    }
   }
 
   async deleteTopic(name: string): Promise<void> {

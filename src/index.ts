@@ -118,6 +118,7 @@ async function openStorage(config: BrokerConfig, codec: Codec, log: Logger): Pro
       : undefined,
     flushIntervalMessages: config.logFlushIntervalMessages,
     flushIntervalMs: config.logFlushIntervalMs,
+    log,
   });
 }
 

@@ -55,12 +55,15 @@ export class CoordinatorLog {
     await log.appendAsLeader(endTransactionMarkerBatch(this.codec, marker));
   }
 
-  /** Every batch of every partition, oldest first within a partition. */
+  /**
+   * Every batch of every partition, oldest first within a partition, through the log's checked
+   * replay: a damaged batch ends that partition's log there, and loading goes on.
+   */
   async *load(): AsyncGenerator<LoadedBatch> {
     for (let partition = 0; partition < this.numPartitions; partition++) {
       const log = await this.logs.getLog(this.topic, partition);
       if (!log) continue;
-      for await (const bytes of log.batches()) {
+      for await (const bytes of log.replay?.() ?? log.batches()) {
         const header = readBatchHeader(bytes);
         if (isControlBatch(header)) {
           const marker = readEndTransactionMarker(this.codec, bytes);

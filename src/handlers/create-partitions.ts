@@ -2,6 +2,7 @@ import { defineApi, mapInOrder } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { CREATE_PARTITIONS_REQUEST, decodeCreatePartitionsRequest } from "../protocol/generated/create-partitions-request.ts";
 import { type CreatePartitionsResponse, encodeCreatePartitionsResponse } from "../protocol/generated/create-partitions-response.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 export const createPartitions = defineApi(
   "CreatePartitions",
@@ -19,7 +20,11 @@ export const createPartitions = defineApi(
         const errorMessage = `Topic currently has ${current} partitions, which is higher than or equal to the requested ${count}.`;
         return { name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage };
       }
-      if (!req.validateOnly) await ctx.broker.createPartitions(name, count);
+      try {
+        if (!req.validateOnly) await ctx.broker.createPartitions(name, count);
+      } catch (err) {
+        return { name, errorCode: storageErrorCode(ctx, err), errorMessage: (err as Error).message };
+      }
       return { name, errorCode: ErrorCode.NONE, errorMessage: null };
     }),
   }),

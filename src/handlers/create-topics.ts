@@ -4,7 +4,8 @@ import { CREATE_TOPICS_REQUEST, type CreatableTopic, decodeCreateTopicsRequest }
 import { type CreatableTopicResult, type CreateTopicsResponse, encodeCreateTopicsResponse } from "../protocol/generated/create-topics-response.ts";
 import type { Broker } from "../broker.ts";
 import { TopicExistsError } from "../storage/cluster-metadata.ts";
-import { topicNameError } from "./topic-name.ts";
+import { collidingTopicError, topicNameError } from "./topic-name.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 export const createTopics = defineApi(
   "CreateTopics",
@@ -27,7 +28,7 @@ export const createTopics = defineApi(
 );
 
 async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean): Promise<CreatableTopicResult> {
-  const nameError = topicNameError(t.name);
+  const nameError = topicNameError(t.name) ?? collidingTopicError(t.name, broker.metadata.topics());
   if (nameError) return failed(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (broker.metadata.topicByName(t.name)) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
   const manual = t.assignments.length > 0;
@@ -48,7 +49,7 @@ async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: bool
   } catch (err) {
     // Another request created it while this one waited for its turn.
     if (err instanceof TopicExistsError) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
-    throw err;
+    return failed(t.name, storageErrorCode({ broker }, err), (err as Error).message);
   }
   return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions, replicationFactor, configs: [] };
 }

@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { DELETE_TOPICS_REQUEST, decodeDeleteTopicsRequest } from "../protocol/generated/delete-topics-request.ts";
 import { type DeleteTopicsResponse, encodeDeleteTopicsResponse } from "../protocol/generated/delete-topics-response.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 /** Topics are named (v0–v5) or given by name or id (v6+). */
 export const deleteTopics = defineApi(
@@ -24,7 +25,11 @@ export const deleteTopics = defineApi(
           const errorCode = name ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
           return { name: name ?? null, topicId: topicId ?? ZERO_UUID, errorCode, errorMessage: null };
         }
-        await ctx.broker.deleteTopic(topic.name);
+        try {
+          await ctx.broker.deleteTopic(topic.name);
+        } catch (err) {
+          return { name: topic.name, topicId: topic.topicId, errorCode: storageErrorCode(ctx, err), errorMessage: (err as Error).message };
+        }
         return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
       }),
     };

@@ -15,6 +15,7 @@ import { batchSpans, batchesBefore, lastOffsetOf } from "../storage/record-batch
 
 /** Fetch's isolation_level: 0 read_uncommitted (up to the high watermark), 1 read_committed (up to the last stable offset). */
 export const READ_COMMITTED = 1;
+import { storageErrorCode } from "./storage-errors.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -33,8 +34,9 @@ export const fetch = defineApi(
     const logs = await resolveLogs(ctx, req);
     let response = await read(ctx, req, logs);
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-    while (response.bytes < req.minBytes && Date.now() < deadline && logs.size > 0) {
-      const appended = await waitForAppend([...logs.values()], deadline - Date.now(), ctx.signal);
+    const waitable = [...logs.values()].filter((log): log is PartitionLog => typeof log !== "number");
+    while (response.bytes < req.minBytes && Date.now() < deadline && waitable.length > 0) {
+      const appended = await waitForAppend(waitable, deadline - Date.now(), ctx.signal);
       if (!appended) break;
       response = await read(ctx, req, logs);
     }
@@ -44,15 +46,19 @@ export const fetch = defineApi(
 
 type PartitionKey = `${number}:${number}`;
 
-/** Finds each requested partition's log once; unknown ones are absent from the map. */
-async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<PartitionKey, PartitionLog>> {
-  const logs = new Map<PartitionKey, PartitionLog>();
+/** Finds each requested partition's log once; unknown ones are absent from the map, unopenable ones map to their error code. */
+async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<PartitionKey, PartitionLog | number>> {
+  const logs = new Map<PartitionKey, PartitionLog | number>();
   for (const [ti, t] of req.topics.entries()) {
     const name = topicName(ctx, t.topic, t.topicId);
     if (name === undefined) continue;
     for (const [pi, p] of t.partitions.entries()) {
-      const log = await ctx.broker.partitionLog(name, p.partition);
-      if (log) logs.set(`${ti}:${pi}`, log);
+      try {
+        const log = await ctx.broker.partitionLog(name, p.partition);
+        if (log) logs.set(`${ti}:${pi}`, log);
+      } catch (err) {
+        logs.set(`${ti}:${pi}`, storageErrorCode(ctx, err));
+      }
     }
   }
   return logs;
@@ -68,7 +74,7 @@ function topicName(ctx: RequestContext, name: string | undefined, topicId: strin
  * fetch.max.bytes, drawn down by every partition in order, so a partition named twice reads
  * against what is left, not afresh.
  */
-async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, PartitionLog>) {
+async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, PartitionLog | number>) {
   let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes);
   let bytes = 0;
   const topics: FetchableTopicResponse[] = await mapInOrder([...req.topics.entries()], async ([ti, t]) => {
@@ -79,10 +85,17 @@ async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionK
       topicId: t.topicId,
       partitions: await mapInOrder([...t.partitions.entries()], async ([pi, p]) => {
         const log = logs.get(`${ti}:${pi}`);
-        if (!log) return errorPartition(p, unknownError);
-        const lastStableOffset = await ctx.broker.producerStates.lastStableOffset(log);
+        if (log === undefined) return errorPartition(p, unknownError);
+        if (typeof log === "number") return errorPartition(p, log);
         const readCommitted = req.isolationLevel === READ_COMMITTED;
-        const result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0, ctx.readBuffers);
+        let lastStableOffset;
+        let result;
+        try {
+          lastStableOffset = await ctx.broker.producerStates.lastStableOffset(log);
+          result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0, ctx.readBuffers);
+        } catch (err) {
+          return errorPartition(p, storageErrorCode(ctx, err), log);
+        }
         if (result === "OFFSET_OUT_OF_RANGE") return errorPartition(p, ErrorCode.OFFSET_OUT_OF_RANGE, log);
         const records = readCommitted ? batchesBefore(result.records, lastStableOffset) : result.records;
         budget -= records.length;

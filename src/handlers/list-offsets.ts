@@ -8,6 +8,7 @@ import {
 } from "../protocol/generated/list-offsets-response.ts";
 import { LATEST_TIMESTAMP } from "../storage/unified-log.ts";
 import { READ_COMMITTED } from "./fetch.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 export const listOffsets = defineApi(
   "ListOffsets",
@@ -24,7 +25,6 @@ export const listOffsets = defineApi(
 );
 
 async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPartition, readCommitted: boolean): Promise<ListOffsetsPartitionResponse> {
-  const log = await ctx.broker.partitionLog(topic, p.partitionIndex);
   const answer = (errorCode: number, offset: bigint, timestamp = -1n) => ({
     partitionIndex: p.partitionIndex,
     errorCode,
@@ -32,10 +32,15 @@ async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPart
     offset,
     leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
   });
-  if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
-  // read_committed consumers start a "latest" position where they can read up to: the last stable offset.
-  if (readCommitted && p.timestamp === LATEST_TIMESTAMP) return answer(ErrorCode.NONE, await ctx.broker.producerStates.lastStableOffset(log));
-  // The log resolves the special timestamps too: -1 latest, -2 earliest, -3 the largest timestamp.
-  const found = await log.offsetForTimestamp(p.timestamp);
-  return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
+  try {
+    const log = await ctx.broker.partitionLog(topic, p.partitionIndex);
+    if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
+    // read_committed consumers start a "latest" position where they can read up to: the last stable offset.
+    if (readCommitted && p.timestamp === LATEST_TIMESTAMP) return answer(ErrorCode.NONE, await ctx.broker.producerStates.lastStableOffset(log));
+    // The log resolves the special timestamps too: -1 latest, -2 earliest, -3 the largest timestamp.
+    const found = await log.offsetForTimestamp(p.timestamp);
+    return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
+  } catch (err) {
+    return answer(storageErrorCode(ctx, err), -1n);
+  }
 }

@@ -5,7 +5,8 @@ import { type MetadataResponse, type MetadataResponseTopic, encodeMetadataRespon
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { TopicExistsError } from "../storage/cluster-metadata.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
-import { topicNameError } from "./topic-name.ts";
+import { collidingTopicError, topicNameError } from "./topic-name.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 /** This broker and the others sharing its storage (if any): the brokers, the controller, and each partition's leader. */
 export const metadata = defineApi(
@@ -24,7 +25,7 @@ export const metadata = defineApi(
       : req.topics!.map((t) => {
           const name = t.name ?? (t.topicId && t.topicId !== ZERO_UUID ? broker.metadata.topicById(t.topicId)?.name : undefined);
           if (name === undefined) return unknownTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
-          if (!broker.metadata.topicByName(name) && autoCreate && topicNameError(name)) {
+          if (!broker.metadata.topicByName(name) && autoCreate && invalidName(ctx, name)) {
             return unknownTopic(name, t.topicId, ErrorCode.INVALID_TOPIC_EXCEPTION);
           }
           return describeTopic(ctx, name, req.includeTopicAuthorizedOperations);
@@ -44,11 +45,16 @@ export const metadata = defineApi(
 /** Auto-creation: each requested topic that is named, valid and absent (another request may create it meanwhile). */
 async function createMissingTopics(ctx: RequestContext, topics: { name: string | null }[]): Promise<void> {
   for (const { name } of topics) {
-    if (name === null || ctx.broker.metadata.topicByName(name) || topicNameError(name)) continue;
+    if (name === null || ctx.broker.metadata.topicByName(name) || invalidName(ctx, name)) continue;
     await ctx.broker.createTopic(name, ctx.broker.config.numPartitions).catch((err: unknown) => {
-      if (!(err instanceof TopicExistsError)) throw err;
+      // A storage error is logged and the topic stays unknown: the client asks again.
+      if (!(err instanceof TopicExistsError)) storageErrorCode(ctx, err);
     });
   }
+}
+
+function invalidName(ctx: RequestContext, name: string): string | null {
+  return topicNameError(name) ?? collidingTopicError(name, ctx.broker.metadata.topics());
 }
 
 function describeTopic(ctx: RequestContext, name: string, includeOperations: boolean | undefined): MetadataResponseTopic {

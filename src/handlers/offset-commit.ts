@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { OFFSET_COMMIT_REQUEST, type OffsetCommitRequestPartition, decodeOffsetCommitRequest } from "../protocol/generated/offset-commit-request.ts";
 import { type OffsetCommitResponse, encodeOffsetCommitResponse } from "../protocol/generated/offset-commit-response.ts";
 import type { TopicPartitionOffset } from "../coordinator/group-metadata-manager.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 /** offset.metadata.max.bytes */
 const MAX_METADATA_LENGTH = 4096;
@@ -29,10 +30,10 @@ export const offsetCommit = defineApi(
         else offsets.push(offsetOf(t.name, p, now));
       }
     }
-    const commitError =
-      offsets.length === 0
-        ? ErrorCode.NONE
-        : ctx.broker.consumerGroups.has(req.groupId)
+    let commitError: number = ErrorCode.NONE;
+    try {
+      if (offsets.length > 0) {
+        commitError = ctx.broker.consumerGroups.has(req.groupId)
           ? await ctx.broker.consumerGroups.commitOffsets(req.groupId, req.memberId ?? "", req.generationIdOrMemberEpoch ?? -1, ctx.apiVersion, offsets)
           : await ctx.broker.groupCoordinator.commitOffsets({
               groupId: req.groupId,
@@ -41,6 +42,12 @@ export const offsetCommit = defineApi(
               groupInstanceId: req.groupInstanceId ?? null,
               offsets,
             });
+      }
+    } catch (err) {
+      // As Kafka's GroupMetadataManager: __consumer_offsets not writable means "find the coordinator again".
+      storageErrorCode(ctx, err);
+      commitError = ErrorCode.NOT_COORDINATOR;
+    }
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({

@@ -10,6 +10,7 @@ import type { BatchErrorCode } from "../codec/types.ts";
 import { batchSpans } from "../storage/record-batches.ts";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import { isControlBatch, isTransactionalBatch } from "../storage/end-transaction-marker.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 /**
  * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
@@ -40,6 +41,14 @@ export const produce = defineApi(
 );
 
 async function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, p: PartitionProduceData): Promise<PartitionProduceResponse> {
+  try {
+    return await appendToLog(ctx, transactionalId, topic, p);
+  } catch (err) {
+    return failed(p.index, storageErrorCode(ctx, err), (err as Error).message);
+  }
+}
+
+async function appendToLog(ctx: RequestContext, transactionalId: string | null, topic: string, p: PartitionProduceData): Promise<PartitionProduceResponse> {
   const log = await ctx.broker.partitionLog(topic, p.index);
   if (!log) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const records = p.records;

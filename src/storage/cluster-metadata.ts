@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { COMPRESSION_MASK, CONTROL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
-import type { PartitionLog, StorageEngine } from "./engine.ts";
+import type { Awaitable, PartitionLog, StorageEngine } from "./engine.ts";
 import { CLUSTER_METADATA_TOPIC } from "./log-manager.ts";
 import { type ClientQuotaRecord, type MetadataRecord, type PartitionChangeRecord, decodeMetadataRecord, encodeMetadataRecord } from "./metadata-records.ts";
 import { ClientQuotas } from "./client-quotas.ts";
@@ -112,14 +112,22 @@ export class ClusterMetadata {
   /**
    * Appends a TopicRecord and its PartitionRecords in one batch; this broker leads every
    * partition. Rejects with TopicExistsError when the name is taken (also by a change that was
-   * still being written when this one was asked for).
+   * still being written when this one was asked for). `beforeCommit` runs once the change is
+   * checked, before anything is written: where the partition logs are made, so a topic is recorded
+   * only once every one exists.
    */
-  createTopic(name: string, numPartitions: number, replicationFactor: number): Promise<TopicMetadata> {
+  createTopic(
+    name: string,
+    numPartitions: number,
+    replicationFactor: number,
+    beforeCommit: (topicId: string) => Awaitable<void> = () => {},
+  ): Promise<TopicMetadata> {
     return this.changes.run(async () => {
       if (this.byName.has(name)) throw new TopicExistsError(name);
       if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new RangeError(`invalid partition count ${numPartitions}`);
       if (replicationFactor !== 1) throw new RangeError(`replication factor ${replicationFactor} needs more than this one broker`);
       const topicId = this.newTopicId();
+      await beforeCommit(topicId);
       await this.commit([{ type: "TopicRecord", record: { name, topicId } }, ...this.partitionRecords(topicId, 0, numPartitions)]);
       // Another broker sharing the log appended a TopicRecord for the name first.
       const topic = this.byId.get(topicId);
@@ -128,12 +136,17 @@ export class ClusterMetadata {
     });
   }
 
-  /** Appends PartitionRecords for partitions [current count, totalCount). */
-  createPartitions(name: string, totalCount: number): Promise<TopicMetadata> {
+  /** Appends PartitionRecords for partitions [current count, totalCount); `beforeCommit` as for createTopic. */
+  createPartitions(
+    name: string,
+    totalCount: number,
+    beforeCommit: (topic: TopicMetadata, fromPartition: number) => Awaitable<void> = () => {},
+  ): Promise<TopicMetadata> {
     return this.changes.run(async () => {
       const topic = this.existingTopic(name);
       const current = topic.partitions.size;
       if (!Number.isInteger(totalCount) || totalCount <= current) throw new RangeError(`${name} already has ${current} partitions`);
+      await beforeCommit(topic, current);
       await this.commit(this.partitionRecords(topic.topicId, current, totalCount));
       return topic;
     });
@@ -225,10 +238,14 @@ export class ClusterMetadata {
     log.onAppend(() => void this.changes.run(() => this.catchUp(log)).catch(() => undefined));
   }
 
-  /** Applies every batch from the last one applied to the log end; offsets may have gaps and batches hold any number of records. */
+  /**
+   * Applies every batch from the last one applied to the log end; offsets may have gaps and batches
+   * hold any number of records. The first catch-up is the log's checked replay (a damaged batch
+   * ends the log there).
+   */
   private async catchUp(log: PartitionLog): Promise<void> {
     if (this.appliedEnd >= log.logEndOffset) return;
-    for await (const batch of log.batches(this.appliedEnd)) {
+    for await (const batch of this.appliedEnd === 0n && log.replay ? log.replay() : log.batches(this.appliedEnd)) {
       const header = readBatchHeader(batch);
       this.appliedEnd = lastOffsetOf(header) + 1n;
       this.controllerEpoch = header.partitionLeaderEpoch;

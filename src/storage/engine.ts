@@ -43,6 +43,12 @@ export interface PartitionLog {
   read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean, buffers?: ReadBuffers): Awaitable<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE>;
   /** Every whole batch from the one holding `fromOffset` to the log end: how the broker replays its own logs. */
   batches(fromOffset?: bigint): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /**
+   * Every batch from the log start, each checked (CRC): how the broker replays its internal logs. A
+   * damaged batch ends the log there (the engine cuts it off and says where), so start-up goes on.
+   * Engines that cannot hold a damaged batch replay with batches().
+   */
+  replay?(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** ListOffsets' lookup, special timestamps (-1 latest, -2 earliest, -3 max timestamp, -4 earliest local) included. */
   offsetForTimestamp(timestamp: bigint): Awaitable<TimestampAndOffset | undefined>;
   /** Calls `listener` after every append until the returned function is called: what wakes a waiting Fetch. */
@@ -94,8 +100,14 @@ export interface StorageEngine {
   getLog(topic: string, partition: number): Awaitable<PartitionLog | undefined>;
   /** Creates the partition's log (recording `topicId` with it); an existing log is returned as it is. */
   createLog(topic: string, partition: number, topicId: string): Awaitable<PartitionLog>;
-  /** Removes every partition log of `topic`. */
-  deleteLogs(topic: string): Awaitable<void>;
+  /** Removes every partition log of `topic` (from partition `fromPartition` on). */
+  deleteLogs(topic: string, fromPartition?: number): Awaitable<void>;
+  /**
+   * Removes the logs of topics `currentTopicId` does not know, or whose recorded topic id is not the
+   * current one (left by a crash during a deletion): the broker calls it once the metadata log is
+   * replayed. Engines whose deletions are atomic have none.
+   */
+  removeStrayLogs?(currentTopicId: (topic: string) => string | undefined): Awaitable<void>;
   /** Where the partition logs are: DescribeLogDirs, AlterReplicaLogDirs. */
   describeLogDirs(): Awaitable<LogDirDescription[]>;
   /** Flushes and releases everything; the engine is not used afterwards. */

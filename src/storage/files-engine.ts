@@ -4,7 +4,7 @@
  * holds cluster.id and directory.id; `producer-ids.json` the next producer id.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statfsSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statfsSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { parseProperties } from "../config.ts";
 import type { LogDirDescription, ProducerIdState, ProducerIdStore, StorageEngine } from "./engine.ts";
@@ -36,8 +36,9 @@ export class FilesEngine implements StorageEngine {
   }
 
   static open(config: FilesEngineConfig): FilesEngine {
-    const { logDirs, nodeId, ...logConfig } = config;
-    for (const dir of logDirs) mkdirSync(dir, { recursive: true });
+    const { nodeId, ...logConfig } = config;
+    // A log dir that is not a usable directory is skipped with a warning; the first usable one holds the metadata.
+    const logDirs = LogManager.usableLogDirs(config.logDirs, config.log);
     const properties = readOrCreateMetaProperties(logDirs[0], nodeId);
     const directoryId = uuidFromBase64(properties.get("directory.id") ?? "") ?? UNASSIGNED_DIRECTORY_ID;
     return new FilesEngine(LogManager.open(logDirs, logConfig), properties.get("cluster.id")!, directoryId);
@@ -51,8 +52,12 @@ export class FilesEngine implements StorageEngine {
     return this.logs.createLog(topic, partition, topicId);
   }
 
-  deleteLogs(topic: string): void {
-    this.logs.deleteLogs(topic);
+  deleteLogs(topic: string, fromPartition = 0): void {
+    this.logs.deleteLogs(topic, fromPartition);
+  }
+
+  removeStrayLogs(currentTopicId: (topic: string) => string | undefined): void {
+    this.logs.removeStrayLogs(currentTopicId);
   }
 
   describeLogDirs(): LogDirDescription[] {

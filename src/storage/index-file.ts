@@ -3,11 +3,13 @@
  * index of the active segment is preallocated to `log.index.size.max.bytes` (so appends never
  * grow the file) and trimmed to its entries when the segment is rolled or closed, so a closed
  * index's length says how many entries it has. Entries are read into memory on first use only:
- * opening a segment reads at most its last entry.
+ * opening a segment reads at most its last entry. The file is opened through the segments'
+ * bounded FileHandleCache, so idle indexes hold no descriptor.
  */
 // The default export (not named imports) so tests can observe the index's file reads.
 import fs from "node:fs";
 import { join } from "node:path";
+import { segmentFiles } from "./file-handles.ts";
 
 /** Kafka's log.index.size.max.bytes default. */
 export const DEFAULT_INDEX_SIZE_MAX_BYTES = 10 * 1024 * 1024;
@@ -21,7 +23,6 @@ export class IndexFile {
 
   private constructor(
     private _file: string,
-    private readonly fd: number,
     readonly entrySize: number,
     /** The file's length is not a whole number of entries. */
     readonly misaligned: boolean,
@@ -33,9 +34,13 @@ export class IndexFile {
 
   /** Opens (creating it if needed) an index whose length gives its entry count. */
   static open(file: string, entrySize: number): IndexFile {
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-    const length = fs.fstatSync(fd).size;
-    return new IndexFile(file, fd, entrySize, length % entrySize !== 0, Math.floor(length / entrySize));
+    const length = fs.fstatSync(segmentFiles.fd(file, true)).size;
+    return new IndexFile(file, entrySize, length % entrySize !== 0, Math.floor(length / entrySize));
+  }
+
+  /** Valid until the next file is asked of the cache: use it at once. */
+  private get fd(): number {
+    return segmentFiles.fd(this.file);
   }
 
   get file(): string {
@@ -45,7 +50,7 @@ export class IndexFile {
   /** Renames the file to `name` in the same directory; the open file stays in use. */
   renameTo(name: string): void {
     const renamed = join(this._file, "..", name);
-    fs.renameSync(this._file, renamed);
+    segmentFiles.rename(this._file, renamed);
     this._file = renamed;
   }
 
@@ -114,7 +119,7 @@ export class IndexFile {
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    segmentFiles.close(this.file);
   }
 
   private load(): Buffer {

@@ -1,13 +1,19 @@
 /**
  * Kafka's LogManager: finds the `<topic>-<partition>` directories in the log dirs at start-up,
  * opens each partition's log the first time it is asked for, creates new partitions in the
- * first log dir, and removes the logs of deleted topics. Each log dir keeps Kafka's
+ * first log dir, and deletes the logs of deleted topics as Kafka does: each directory is renamed
+ * to `<topic>-<partition>.<id>-delete` at once and removed in the background, so a crash never
+ * leaves a deleted topic's data where a new topic of the same name would find it. Each log dir keeps Kafka's
  * `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` (rewritten every
  * `log.flush.offset.checkpoint.interval.ms` and at shutdown) and, between a clean shutdown and
  * the next start, the `.kafka_cleanshutdown` marker that lets every log open without recovery.
  */
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import fs, { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { Logger } from "../logger.ts";
+import { readPartitionMetadata } from "./partition-metadata.ts";
+import { onFile } from "./storage-error.ts";
 import {
   LOG_START_OFFSET_CHECKPOINT_FILE,
   type PartitionOffset,
@@ -37,6 +43,10 @@ export interface TopicPartition {
 
 /** The KRaft metadata log's topic: a partition log like the others, which only ClusterMetadata reads and writes. */
 export const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
+/** Topics whose logs the broker keeps for itself: they have no TopicRecord in the metadata log. */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([CLUSTER_METADATA_TOPIC, "__consumer_offsets", "__transaction_state"]);
+
+const DELETE_SUFFIX = "-delete";
 
 /**
  * "my-topic-12" → { topic: "my-topic", partition: 12 }. Topic names may hold '-' and '.', so the
@@ -61,6 +71,8 @@ interface PartitionDir extends TopicPartition {
   path: string;
   /** What the checkpoints and the clean-shutdown marker said at start-up; used when the log is opened. */
   state: LogRecoveryState;
+  /** From partition.metadata; undefined when the directory has none. */
+  topicId: string | undefined;
   log?: UnifiedLog;
 }
 
@@ -70,20 +82,36 @@ export class LogManager {
   private readonly checkpointTimer: NodeJS.Timeout;
   /** Compacts the logs whose cleanup.policy includes compact. */
   readonly cleaner: LogCleaner | undefined;
+  private readonly pendingDeletes = new Set<Promise<void>>();
 
   private constructor(
     readonly logDirs: string[],
     private readonly config: LogManagerConfig,
   ) {
-    this.checkpointTimer = setInterval(() => this.checkpoint(), config.recoveryPointCheckpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
+    this.checkpointTimer = setInterval(() => this.checkpointOrWarn(), config.recoveryPointCheckpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
     this.cleaner = config.cleaner && new LogCleaner(this, logDirs, { ...config.cleaner, codec: config.codec });
   }
 
   /**
+   * The log dirs that are readable and writable directories (created if missing); the others are
+   * skipped with a warning. Throws when none is left.
+   */
+  static usableLogDirs(logDirs: string[], log?: Pick<Logger, "warn">): string[] {
+    const usable = logDirs.filter((dir) => {
+      const problem = directoryProblem(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK, true);
+      if (problem) log?.warn(`log.dirs entry ${dir} is not a readable directory (${problem}); skipped`);
+      return problem === undefined;
+    });
+    if (usable.length === 0) throw new Error(`no usable directory in log.dirs (${logDirs.join(",")})`);
+    return usable;
+  }
+
+  /**
    * Lists the partition directories of every log dir (the first one found wins) with their
    * checkpointed offsets, and takes each dir's clean-shutdown marker away (a crash from now on
-   * must be noticed); logs open on first use.
+   * must be noticed); logs open on first use. Leftover `-delete` directories are removed; entries
+   * that are not readable directories are skipped with a warning.
    */
   static open(logDirs: string[], config: LogManagerConfig): LogManager {
     if (logDirs.length === 0) throw new RangeError("at least one log dir is needed");
@@ -98,11 +126,21 @@ export class LogManager {
       const byName = (entries: PartitionOffset[] | undefined) => new Map((entries ?? []).map((e) => [partitionDirName(e.topic, e.partition), e.offset]));
       const [recoveryPointOf, logStartOffsetOf] = [byName(recoveryPoints), byName(logStartOffsets)];
       for (const name of readdirSync(logDir)) {
-        const tp = parseTopicPartition(name);
         const path = join(logDir, name);
-        if (!tp || manager.partitions.has(name) || !statSync(path).isDirectory()) continue;
+        if (name.endsWith(DELETE_SUFFIX)) {
+          rmSync(path, { recursive: true, force: true });
+          continue;
+        }
+        const tp = parseTopicPartition(name);
+        if (!tp || manager.partitions.has(name)) continue;
+        const problem = directoryProblem(path, fs.constants.R_OK | fs.constants.X_OK);
+        if (problem) {
+          config.log?.warn(`${path} is not a readable partition directory (${problem}); skipped`);
+          continue;
+        }
+        const topicId = readPartitionMetadata(path);
         const state = { hadCleanShutdown, recoveryPoint: recoveryPointOf.get(name), logStartOffset: logStartOffsetOf.get(name) };
-        manager.partitions.set(name, { ...tp, logDir, path, state });
+        manager.partitions.set(name, { ...tp, logDir, path, state, topicId });
       }
       if (existsSync(marker)) {
         rmSync(marker);
@@ -118,9 +156,30 @@ export class LogManager {
     return [...this.partitions.values()].flatMap(({ topic, partition, logDir, log }) => (log ? [{ topic, partition, logDir, log }] : []));
   }
 
-  getLog(topic: string, partition: number): UnifiedLog | undefined {
+  /**
+   * Removes the directories of topics the metadata log does not know, or knows under another topic
+   * id (a crash during a deletion, a truncated metadata log), with one warning: called once the
+   * metadata is replayed, so a deleted topic's data is never served to a new one of the same name.
+   */
+  removeStrayLogs(currentTopicId: (topic: string) => string | undefined): void {
+    const stray: string[] = [];
+    for (const [name, dir] of this.partitions) {
+      if (INTERNAL_TOPICS.has(dir.topic) || !isStray(dir.topicId, currentTopicId(dir.topic))) continue;
+      dir.log?.close();
+      rmSync(dir.path, { recursive: true, force: true });
+      this.partitions.delete(name);
+      stray.push(name);
+    }
+    if (stray.length === 0) return;
+    const some = `${stray.slice(0, 3).join(", ")}${stray.length > 3 ? ", ..." : ""}`;
+    this.config.log?.warn(`removed ${stray.length} partition director${stray.length === 1 ? "y" : "ies"} of deleted topics or other topic ids (${some})`);
+  }
+
+  /** The partition's log, opened on first use; undefined when there is none, or it belongs to another topic id. */
+  getLog(topic: string, partition: number, topicId?: string): UnifiedLog | undefined {
     const dir = this.partitions.get(partitionDirName(topic, partition));
     if (!dir) return undefined;
+    if (topicId !== undefined && dir.topicId !== undefined && dir.topicId !== topicId) return undefined;
     dir.log ??= UnifiedLog.open(dir.path, this.config, dir.state);
     return dir.log;
   }
@@ -130,26 +189,53 @@ export class LogManager {
     return [...this.partitions.values()].map((d) => ({ topic: d.topic, partition: d.partition, logDir: dirname(d.path) }));
   }
 
-  /** Creates the partition's directory, partition.metadata and first segment; an existing log is returned as it is. */
+  /**
+   * Creates the partition's directory, partition.metadata and first segment; an existing log of
+   * the same topic id is returned as it is, one of another id is deleted first. Nothing half-made
+   * stays behind when it fails.
+   */
   createLog(topic: string, partition: number, topicId: string): UnifiedLog {
-    const existing = this.getLog(topic, partition);
-    if (existing) return existing;
     const name = partitionDirName(topic, partition);
+    const existing = this.partitions.get(name);
+    if (existing && existing.topicId !== undefined && existing.topicId !== topicId) this.deleteDir(name, existing);
+    const found = this.getLog(topic, partition);
+    if (found) return found;
     const path = join(this.logDirs[0], name);
-    const log = UnifiedLog.create(path, topicId, this.config);
-    this.partitions.set(name, { topic, partition, logDir: this.logDirs[0], path, state: { hadCleanShutdown: false }, log });
+    let log: UnifiedLog;
+    try {
+      log = UnifiedLog.create(path, topicId, this.config);
+    } catch (err) {
+      rmSync(path, { recursive: true, force: true });
+      throw err;
+    }
+    this.partitions.set(name, { topic, partition, logDir: this.logDirs[0], path, state: { hadCleanShutdown: false }, topicId, log });
     return log;
   }
 
-  /** Closes and removes every partition directory of `topic` at once (Kafka renames them first and removes them later). */
-  deleteLogs(topic: string): void {
-    this.cleaner?.forget(topic);
+  /** Deletes the logs of `topic` from partition `fromPartition` on: renamed now, removed in the background. */
+  deleteLogs(topic: string, fromPartition = 0): void {
+    if (fromPartition === 0) this.cleaner?.forget(topic);
     for (const [name, dir] of this.partitions) {
-      if (dir.topic !== topic) continue;
-      this.partitions.delete(name);
-      if (dir.log) dir.log.delete();
-      else rmSync(dir.path, { recursive: true, force: true });
+      if (dir.topic === topic && dir.partition >= fromPartition) this.deleteDir(name, dir);
     }
+  }
+
+  /** Resolves once every background removal started so far has finished. */
+  async deletionsDone(): Promise<void> {
+    await Promise.all(this.pendingDeletes);
+  }
+
+  private deleteDir(name: string, dir: PartitionDir): void {
+    dir.log?.close();
+    dir.log = undefined;
+    const doomed = `${dir.path}.${randomUUID().replace(/-/g, "")}${DELETE_SUFFIX}`;
+    onFile(dir.path, () => fs.renameSync(dir.path, doomed));
+    this.partitions.delete(name);
+    const removal = fs.promises
+      .rm(doomed, { recursive: true, force: true })
+      .catch((err: Error) => this.config.log?.warn(`could not remove ${doomed} (${err.message}); removed at the next start-up`))
+      .finally(() => this.pendingDeletes.delete(removal));
+    this.pendingDeletes.add(removal);
   }
 
   /**
@@ -175,17 +261,58 @@ export class LogManager {
     }
   }
 
-  /** Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker of each log dir. */
+  /**
+   * Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker of each log
+   * dir. What cannot be written (a full disk) is reported and the marker left out, so the next start
+   * recovers instead of trusting the files.
+   */
   close(): void {
     clearInterval(this.checkpointTimer);
     this.cleaner?.shutdown();
-    for (const dir of this.partitions.values()) dir.log?.close();
-    this.checkpoint();
+    let clean = true;
+    for (const dir of this.partitions.values()) {
+      try {
+        dir.log?.close();
+      } catch (err) {
+        this.config.log?.warn(`could not close ${dir.path} cleanly: ${(err as Error).message}`);
+        clean = false;
+      }
+    }
+    clean = this.checkpointOrWarn() && clean;
     for (const dir of this.partitions.values()) dir.log = undefined;
+    if (!clean) return;
     for (const logDir of this.logDirs) {
       if (!existsSync(logDir)) continue;
       writeFileSync(join(logDir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
       syncDirectory(logDir);
     }
+  }
+
+  /** A checkpoint that cannot be written is reported, never thrown out of a timer; the next start recovers more. */
+  private checkpointOrWarn(): boolean {
+    try {
+      this.checkpoint();
+      return true;
+    } catch (err) {
+      this.config.log?.warn(`could not write the offset checkpoints: ${(err as Error).message}`);
+      return false;
+    }
+  }
+}
+
+/** A directory of a topic the metadata log does not know, or of an earlier topic of the same name. */
+function isStray(recorded: string | undefined, current: string | undefined): boolean {
+  return current === undefined || (recorded !== undefined && recorded !== current);
+}
+
+/** Why `path` (symlinks followed) is not a directory allowing `mode`, as an errno; undefined when it is. */
+function directoryProblem(path: string, mode: number, create = false): string | undefined {
+  try {
+    if (create && !fs.existsSync(path)) fs.mkdirSync(path, { recursive: true });
+    if (!fs.statSync(path).isDirectory()) return "ENOTDIR";
+    fs.accessSync(path, mode);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? String(err);
   }
 }

@@ -5,7 +5,9 @@
  * transactions whose markers it holds, only ever appended). A segment is opened either trusted (its size from the
  * file system, its largest timestamp from the time index: nothing of the log file is read) or
  * recovered (its batch headers walked from the last index entry below the recovery point, or from
- * the start, the indexes rebuilt, a torn tail cut off).
+ * the start, the indexes rebuilt, a torn tail cut off). Its files are opened through a bounded
+ * FileHandleCache when used, and a failed read or write comes out as a KafkaStorageException
+ * naming the file.
  */
 // The default export (not named imports) so tests can observe the segment's file reads.
 import fs from "node:fs";
@@ -19,6 +21,9 @@ import {
   readBatchHeader,
 } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
+import type { Logger } from "../logger.ts";
+import { segmentFiles } from "./file-handles.ts";
+import { onFile } from "./storage-error.ts";
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, offsetFileName } from "./log-file-utils.ts";
 import { OffsetIndex, type OffsetPosition } from "./offset-index.ts";
 import { TimeIndex } from "./time-index.ts";
@@ -33,6 +38,8 @@ export interface LogSegmentConfig {
   maxIndexSize: number;
   /** crc32c checks the last batch when the segment is recovered; decodeRecordBatch resolves timestamps to records. */
   codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
+  /** Told when recovery cuts damaged bytes off the end of a segment. */
+  log?: Pick<Logger, "warn">;
 }
 
 export interface SegmentOpenOptions {
@@ -79,7 +86,6 @@ export class LogSegment {
 
   private constructor(
     private _file: string,
-    private readonly fd: number,
     readonly baseOffset: bigint,
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
@@ -88,6 +94,13 @@ export class LogSegment {
   ) {
     this.offsetOfMaxTimestamp = baseOffset;
   }
+
+  /** Valid until the next file is asked of the cache: use it at once, never across an await. */
+  private get fd(): number {
+    return segmentFiles.fd(this._file);
+  }
+
+  private readonly readAt = (bytes: Uint8Array, position: number): number => readFully(this.fd, bytes, position);
 
   static fileName(baseOffset: bigint): string {
     return offsetFileName(baseOffset, LOG_FILE_SUFFIX);
@@ -106,25 +119,27 @@ export class LogSegment {
     const indexFile = join(dir, offsetFileName(baseOffset, INDEX_FILE_SUFFIX) + suffix);
     const timeIndexFile = join(dir, offsetFileName(baseOffset, TIME_INDEX_FILE_SUFFIX) + suffix);
     const indexesExisted = fs.existsSync(indexFile) && fs.existsSync(timeIndexFile);
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-    const opened: { close(): void }[] = [{ close: () => fs.closeSync(fd) }];
-    try {
-      const offsetIndex = OffsetIndex.open(indexFile, baseOffset);
-      opened.push(offsetIndex.index);
-      const timeIndex = TimeIndex.open(timeIndexFile, baseOffset);
-      opened.push(timeIndex.index);
-      const txnIndex = new TransactionIndex(join(dir, offsetFileName(baseOffset, TXN_INDEX_FILE_SUFFIX)));
-      opened.push(txnIndex);
-      const segment = new LogSegment(file, fd, baseOffset, offsetIndex, timeIndex, txnIndex, config);
-      segment._size = fs.fstatSync(fd).size;
-      const trusted = !options.recover && (segment._size === 0 || (indexesExisted && offsetIndex.isSane(segment._size) && timeIndex.isSane()));
-      if (trusted) segment.loadFromIndexes(options.nextOffset);
-      else segment.recover(indexesExisted ? options.recoveryPoint : undefined);
-      return segment;
-    } catch (err) {
-      for (const file of opened.reverse()) file.close();
-      throw err;
-    }
+    return onFile(file, () => {
+      const fd = segmentFiles.fd(file, true);
+      const opened: { close(): void }[] = [{ close: () => segmentFiles.close(file) }];
+      try {
+        const offsetIndex = OffsetIndex.open(indexFile, baseOffset);
+        opened.push(offsetIndex.index);
+        const timeIndex = TimeIndex.open(timeIndexFile, baseOffset);
+        opened.push(timeIndex.index);
+        const txnIndex = new TransactionIndex(join(dir, offsetFileName(baseOffset, TXN_INDEX_FILE_SUFFIX)));
+        opened.push(txnIndex);
+        const segment = new LogSegment(file, baseOffset, offsetIndex, timeIndex, txnIndex, config);
+        segment._size = fs.fstatSync(fd).size;
+        const trusted = !options.recover && (segment._size === 0 || (indexesExisted && offsetIndex.isSane(segment._size) && timeIndex.isSane()));
+        if (trusted) segment.loadFromIndexes(options.nextOffset);
+        else segment.recover(indexesExisted ? options.recoveryPoint : undefined);
+        return segment;
+      } catch (err) {
+        for (const file of opened.reverse()) file.close();
+        throw err;
+      }
+    });
   }
 
   /** The log file's path. */
@@ -141,7 +156,7 @@ export class LogSegment {
     this.offsetIndex.index.renameTo(rename(this.offsetIndex.index.file));
     this.timeIndex.index.renameTo(rename(this.timeIndex.index.file));
     const renamed = join(this._file, "..", rename(this._file));
-    fs.renameSync(this._file, renamed);
+    segmentFiles.rename(this._file, renamed);
     this._file = renamed;
   }
 
@@ -149,7 +164,7 @@ export class LogSegment {
   deleteFiles(): void {
     this.offsetIndex.index.close();
     this.timeIndex.index.close();
-    fs.closeSync(this.fd);
+    segmentFiles.close(this._file);
     for (const path of [this.offsetIndex.index.file, this.timeIndex.index.file, this._file]) fs.rmSync(path, { force: true });
   }
 
@@ -177,16 +192,25 @@ export class LogSegment {
 
   /**
    * Writes whole batches (offsets already assigned) at the end of the file in one synchronous
-   * write, so they are in the file before the caller acknowledges them, then indexes them.
+   * write, so they are in the file before the caller acknowledges them, then indexes them. A
+   * write that fails part way (a full disk) is cut off again, so the file ends at a whole batch.
    */
   append(batches: Uint8Array): void {
     const spans = [...batchSpans(batches)];
     const end = spans.length === 0 ? 0 : spans[spans.length - 1].position + spans[spans.length - 1].size;
     if (end === 0 || end !== batches.length) throw new RangeError("append needs whole record batches");
     const start = this._size;
-    writeFully(this.fd, batches, start);
+    onFile(this.file, () => {
+      const fd = this.fd;
+      try {
+        writeFully(fd, batches, start);
+      } catch (err) {
+        truncateQuietly(fd, start);
+        throw err;
+      }
+    });
     for (const { position, size } of spans) this.observe(readBatchHeader(batches, position), start + position, size);
-    this.writeIndexes();
+    onFile(this.file, () => this.writeIndexes());
   }
 
   /**
@@ -196,35 +220,60 @@ export class LogSegment {
    */
   read(startOffset: bigint, maxBytes: number, minOneBatch: boolean, buffers?: ReadBuffers): Uint8Array | undefined {
     if (this._nextOffset !== undefined && startOffset >= this._nextOffset) return undefined;
-    const first = this.batchContaining(startOffset);
-    if (!first) return undefined;
-    const limit = Math.min(this._size - first.position, Math.max(maxBytes, minOneBatch ? first.size : 0));
-    if (limit < first.size) return new Uint8Array(0);
-    const bytes = buffers ? buffers.allocate(limit) : new Uint8Array(limit);
-    readFully(this.fd, bytes, first.position);
-    return bytes.subarray(0, wholeBatchesLength(bytes));
+    return onFile(this.file, () => {
+      const first = this.batchContaining(startOffset);
+      if (!first) return undefined;
+      const limit = Math.min(this._size - first.position, Math.max(maxBytes, minOneBatch ? first.size : 0));
+      if (limit < first.size) return new Uint8Array(0);
+      const bytes = buffers ? buffers.allocate(limit) : new Uint8Array(limit);
+      this.readAt(bytes, first.position);
+      return bytes.subarray(0, wholeBatchesLength(bytes));
+    });
   }
 
   /** Every batch of the segment from `position` on, read a bounded chunk at a time. */
   batchesFrom(position = 0): Generator<FileBatch> {
-    return walkBatches(this.fd, position, this._size, SCAN_CHUNK_BYTES);
+    return walkBatches(this.readAt, position, this._size, SCAN_CHUNK_BYTES);
   }
 
   /** The bytes of one batch found by batchesFrom. */
   readBatch(batch: FileBatch): Uint8Array {
     const bytes = new Uint8Array(batch.size);
-    readFully(this.fd, bytes, batch.position);
+    this.readAt(bytes, batch.position);
     return bytes;
+  }
+
+  /**
+   * Each batch of the segment whose CRC matches, read one at a time; returns the position of the
+   * first one that does not, or undefined when every batch checked out.
+   */
+  *checkedBatches(): Generator<Uint8Array, number | undefined> {
+    const walk = this.batchesFrom(0);
+    for (;;) {
+      const next = onFile(this.file, () => walk.next());
+      if (next.done) return undefined;
+      const bytes = onFile(this.file, () => this.readBatch(next.value));
+      if (!this.crcMatches(next.value, bytes)) return next.value.position;
+      yield bytes;
+    }
+  }
+
+  /** Cuts the log file at `position` and closes the segment; the log opens it again to index what is left. */
+  cutAndClose(position: number): void {
+    onFile(this.file, () => fs.ftruncateSync(this.fd, position));
+    this.close();
   }
 
   /** The first record whose timestamp is at least `timestamp` (see recordAtOrAfter). */
   findOffsetByTimestamp(timestamp: bigint): TimestampAndOffset | undefined {
     if (this._maxTimestamp < timestamp) return undefined;
     const { position } = this.offsetIndex.lookup(this.timeIndex.lookup(timestamp) ?? this.baseOffset);
-    for (const batch of walkBatches(this.fd, position, this._size, SCAN_CHUNK_BYTES)) {
-      if (batch.header.maxTimestamp >= timestamp) return recordAtOrAfter(this.config.codec, batch.header, () => this.readBatch(batch), timestamp);
-    }
-    return undefined;
+    return onFile(this.file, () => {
+      for (const batch of this.batchesFrom(position)) {
+        if (batch.header.maxTimestamp >= timestamp) return recordAtOrAfter(this.config.codec, batch.header, () => this.readBatch(batch), timestamp);
+      }
+      return undefined;
+    });
   }
 
   /** Preallocates the indexes so appends never grow their files (Kafka's resizeIndexes on the active segment). */
@@ -245,18 +294,23 @@ export class LogSegment {
 
   /** fsyncs the log file and its indexes. */
   flush(): void {
-    fs.fsyncSync(this.fd);
-    this.offsetIndex.index.flush();
-    this.timeIndex.index.flush();
-    this.txnIndex.flush();
+    onFile(this.file, () => {
+      fs.fsyncSync(this.fd);
+      this.offsetIndex.index.flush();
+      this.timeIndex.index.flush();
+      this.txnIndex.flush();
+    });
   }
 
   close(): void {
-    this.seal();
-    this.offsetIndex.index.close();
-    this.timeIndex.index.close();
-    this.txnIndex.close();
-    fs.closeSync(this.fd);
+    try {
+      onFile(this.file, () => this.seal());
+    } finally {
+      this.offsetIndex.index.close();
+      this.timeIndex.index.close();
+      this.txnIndex.close();
+      segmentFiles.close(this._file);
+    }
   }
 
   /** A trusted open: the largest timestamp is the time index's last entry; the log file is not read. */
@@ -273,7 +327,7 @@ export class LogSegment {
   /** Kafka's readNextOffset: the last batch after the last index entry, a walk over at most log.index.interval.bytes. */
   private readNextOffset(): bigint {
     let next = this.baseOffset;
-    for (const batch of walkBatches(this.fd, this.offsetIndex.lastEntry()?.position ?? 0, this._size, SCAN_CHUNK_BYTES)) next = lastOffsetOf(batch.header) + 1n;
+    for (const batch of this.batchesFrom(this.offsetIndex.lastEntry()?.position ?? 0)) next = lastOffsetOf(batch.header) + 1n;
     return next;
   }
 
@@ -284,14 +338,17 @@ export class LogSegment {
     this._nextOffset = this.baseOffset;
     // Indexing lags one batch behind so that the last batch can still be dropped if its CRC fails.
     let last: FileBatch | undefined;
-    for (const batch of walkBatches(this.fd, start, fileSize, SCAN_CHUNK_BYTES)) {
+    for (const batch of walkBatches(this.readAt, start, fileSize, SCAN_CHUNK_BYTES)) {
       const expected = last ? lastOffsetOf(last.header) + 1n : this.baseOffset;
       if (batch.header.baseOffset < expected || lastOffsetOf(batch.header) - this.baseOffset > MAX_RELATIVE_OFFSET) break;
       if (last) this.observe(last.header, last.position, last.size);
       last = batch;
     }
     if (last && this.crcMatches(last)) this.observe(last.header, last.position, last.size);
-    if (this._size < fileSize) fs.ftruncateSync(this.fd, this._size);
+    if (this._size < fileSize) {
+      this.config.log?.warn(`${this.file}: damaged or torn data at byte ${this._size}; truncated, ${fileSize - this._size} bytes cut`);
+      fs.ftruncateSync(this.fd, this._size);
+    }
     this.seal();
   }
 
@@ -358,14 +415,13 @@ export class LogSegment {
   private batchContaining(offset: bigint): FileBatch | undefined {
     const { position } = this.offsetIndex.lookup(offset);
     const chunk = this.config.indexIntervalBytes + BATCH_HEADER_SIZE;
-    for (const batch of walkBatches(this.fd, position, this._size, chunk)) {
+    for (const batch of walkBatches(this.readAt, position, this._size, chunk)) {
       if (lastOffsetOf(batch.header) >= offset) return batch;
     }
     return undefined;
   }
 
-  private crcMatches(batch: FileBatch): boolean {
-    const bytes = this.readBatch(batch);
+  private crcMatches(batch: FileBatch, bytes = this.readBatch(batch)): boolean {
     // The CRC-32C covers the batch from its attributes to its end.
     return this.config.codec.crc32c(bytes.subarray(BatchField.Attributes)) === batch.header.crc;
   }
@@ -375,13 +431,18 @@ export class LogSegment {
  * Batches in the file from `start` (a batch boundary) to `end`, reading `chunkBytes` at a
  * time; stops before anything that cannot be a whole magic-2 batch.
  */
-function* walkBatches(fd: number, start: number, end: number, chunkBytes: number): Generator<FileBatch> {
+function* walkBatches(
+  readAt: (bytes: Uint8Array, position: number) => number,
+  start: number,
+  end: number,
+  chunkBytes: number,
+): Generator<FileBatch> {
   const chunk = new Uint8Array(Math.max(chunkBytes, BATCH_HEADER_SIZE));
   let chunkStart = 0;
   let chunkLength = 0;
   for (let position = start; position + BATCH_HEADER_SIZE <= end; ) {
     if (position + BATCH_HEADER_SIZE > chunkStart + chunkLength) {
-      chunkLength = readFully(fd, chunk.subarray(0, Math.min(chunk.length, end - position)), position);
+      chunkLength = readAt(chunk.subarray(0, Math.min(chunk.length, end - position)), position);
       chunkStart = position;
       if (chunkLength < BATCH_HEADER_SIZE) return;
     }
@@ -404,6 +465,15 @@ function readFully(fd: number, bytes: Uint8Array, position: number): number {
     done += n;
   }
   return done;
+}
+
+/** Best effort: when even the truncate fails, recovery cuts what lies past the last whole batch. */
+function truncateQuietly(fd: number, size: number): void {
+  try {
+    fs.ftruncateSync(fd, size);
+  } catch {
+    // Left to recovery on the next open.
+  }
 }
 
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {

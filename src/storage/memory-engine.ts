@@ -155,8 +155,8 @@ export class MemoryEngine implements StorageEngine {
     return log;
   }
 
-  deleteLogs(topic: string): void {
-    for (const [key, entry] of this.logs) if (entry.topic === topic) this.logs.delete(key);
+  deleteLogs(topic: string, fromPartition = 0): void {
+    for (const [key, entry] of this.logs) if (entry.topic === topic && entry.partition >= fromPartition) this.logs.delete(key);
   }
 
   /** One "log dir", the process's memory, with the machine's memory as its space. */

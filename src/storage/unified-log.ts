@@ -4,10 +4,11 @@
  * wake-ups for fetches waiting on new data. This broker is the only replica, so the high
  * watermark is always the log end offset.
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
+import type { Logger } from "../logger.ts";
 import { DEFAULT_INDEX_SIZE_MAX_BYTES } from "./index-file.ts";
 import {
   CLEANED_FILE_SUFFIX,
@@ -23,6 +24,7 @@ import { syncDirectory } from "./offset-checkpoint-file.ts";
 import { searchLast } from "./offset-index.ts";
 import { writePartitionMetadata } from "./partition-metadata.ts";
 import { assignOffsets, batchSpans, lastOffsetOf } from "./record-batches.ts";
+import { onFile } from "./storage-error.ts";
 import type { PartitionLog, ReadBuffers } from "./engine.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 
@@ -41,6 +43,8 @@ export interface LogConfig {
   flushIntervalMessages?: number;
   /** log.flush.interval.ms: fsync once the oldest unflushed append is this old. */
   flushIntervalMs?: number;
+  /** Told about damaged data cut off at open or replay. */
+  log?: Pick<Logger, "warn">;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
@@ -144,9 +148,10 @@ export class UnifiedLog implements PartitionLog {
       indexIntervalBytes: config.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES,
       maxIndexSize: config.maxIndexSize ?? DEFAULT_INDEX_SIZE_MAX_BYTES,
       codec: config.codec,
+      log: config.log,
     };
     completeInterruptedSwaps(dir, segmentConfig);
-    const baseOffsets = readdirSync(dir)
+    const baseOffsets = onFile(dir, () => readdirSync(dir))
       .map((name) => parseOffsetFileName(name))
       .filter((f) => f !== undefined && f.suffix === LOG_FILE_SUFFIX && f.state === undefined)
       .map((f) => f!.offset)
@@ -174,8 +179,10 @@ export class UnifiedLog implements PartitionLog {
 
   /** Creates the directory and its partition.metadata (if needed), then opens the log. */
   static create(dir: string, topicId: string, config: LogConfig): UnifiedLog {
-    mkdirSync(dir, { recursive: true });
-    writePartitionMetadata(dir, topicId);
+    onFile(dir, () => {
+      mkdirSync(dir, { recursive: true });
+      writePartitionMetadata(dir, topicId);
+    });
     return UnifiedLog.open(dir, config);
   }
 
@@ -326,6 +333,19 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /**
+   * Every batch from the first segment with its CRC checked: how the broker replays its own logs
+   * (cluster metadata, committed offsets, later transactions). At the first batch that fails the
+   * check the log is truncated there, with one warning naming the file, the byte position and the
+   * bytes cut, and the replay ends: what follows a damaged batch cannot be trusted to apply.
+   */
+  *replay(): Generator<Uint8Array> {
+    for (let i = 0; i < this.segments.length; i++) {
+      const corruptAt = yield* this.segments[i].checkedBatches();
+      if (corruptAt !== undefined) return this.truncateAt(i, corruptAt);
+    }
+  }
+
+  /**
    * ListOffsets: -2 (earliest) and -4 (earliest local) give the log start offset, -1 (latest)
    * the log end offset, -3 the record with the largest timestamp; any other timestamp gives
    * the first record stamped at or after it (batch granularity for compressed batches).
@@ -375,6 +395,24 @@ export class UnifiedLog implements PartitionLog {
   delete(): void {
     this.close();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Cuts segment `i` at byte `position` and removes every later segment. */
+  private truncateAt(i: number, position: number): void {
+    const segment = this.segments[i];
+    const later = this.segments.splice(i + 1);
+    const cut = segment.size - position + later.reduce((sum, s) => sum + s.size, 0);
+    this.segmentConfig.log?.warn(`${segment.file}: corrupt record batch at byte ${position}; log truncated there, ${cut} bytes cut`);
+    for (const s of later) {
+      s.close();
+      onFile(s.file, () => unlinkSync(s.file));
+    }
+    segment.cutAndClose(position);
+    const reopened = LogSegment.open(this.dir, segment.baseOffset, this.segmentConfig, { recover: true });
+    reopened.makeActive();
+    this.segments[i] = reopened;
+    this._recoveryPoint = bigMin(this._recoveryPoint, this.logEndOffset);
+    this._logStartOffset = bigMin(this._logStartOffset, this.logEndOffset);
   }
 
   private segmentIndexFor(offset: bigint): number {

@@ -13,7 +13,7 @@ let pg: LocalPostgres;
 let databases = 0;
 const running: RunningBroker[] = [];
 const errors: string[] = [];
-const logger: Logger = { info: () => {}, debug: () => {}, error: (m) => errors.push(m) };
+const logger: Logger = { info: () => {}, debug: () => {}, warn: () => {}, error: (m) => errors.push(m) };
 
 beforeAll(async () => {
   pg = await startLocalPostgres();

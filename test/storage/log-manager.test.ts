@@ -69,16 +69,60 @@ describe("LogManager", () => {
     expect(recordsIn((fetched as { records: Uint8Array }).records).map((r) => r.value)).toEqual(["kept"]);
   });
 
-  it("deletes every partition of a topic and only that topic", () => {
+  it("deletes every partition of a topic and only that topic: renamed to -delete at once, removed in the background", async () => {
     const dir = tempDir();
     fs.mkdirSync(join(dir, "gone-1"));
     const logs = openManager([dir]);
     logs.createLog("gone", 0, "71a59a51-8968-4f8b-937e-2d59b2dc350e");
     logs.createLog("gone-too", 0, "71a59a51-8968-4f8b-937e-2d59b2dc3500");
     logs.deleteLogs("gone");
-    expect(fs.readdirSync(dir)).toEqual(["gone-too-0"]);
+    const renamed = fs.readdirSync(dir).filter((n) => n !== "gone-too-0").sort();
+    expect(renamed.map((n) => n.replace(/\.[0-9a-f]{32}-delete$/, ".<id>-delete"))).toEqual(["gone-0.<id>-delete", "gone-1.<id>-delete"]);
     expect(logs.getLog("gone", 0)).toBeUndefined();
     expect(logs.getLog("gone", 1)).toBeUndefined();
     expect(logs.getLog("gone-too", 0)).toBeDefined();
+    await logs.deletionsDone();
+    expect(fs.readdirSync(dir)).toEqual(["gone-too-0"]);
+  });
+
+  it("removes -delete leftovers at start-up, and stray directories of unknown topics or other topic ids once asked", () => {
+    const dir = tempDir();
+    const current = "71a59a51-8968-4f8b-937e-2d59b2dc350e";
+    const writer = openManager([dir]);
+    writer.createLog("kept", 0, current);
+    writer.createLog("recreated", 0, "11111111-8968-4f8b-937e-2d59b2dc350e");
+    writer.createLog("unknown", 0, current);
+    writer.close();
+    fs.mkdirSync(join(dir, "old-0.0123456789abcdef0123456789abcdef-delete"));
+    fs.mkdirSync(join(dir, "__consumer_offsets-0"));
+    const warnings: string[] = [];
+    const ids = new Map([["kept", current], ["recreated", current]]);
+    const logs = LogManager.open([dir], { codec, log: { warn: (m) => warnings.push(m) } });
+    managers.push(logs);
+    expect(fs.existsSync(join(dir, "old-0.0123456789abcdef0123456789abcdef-delete"))).toBe(false);
+    logs.removeStrayLogs((t) => ids.get(t));
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith("-0")).sort()).toEqual(["__consumer_offsets-0", "kept-0"]);
+    expect(logs.getLog("kept", 0, current)).toBeDefined();
+    expect(logs.getLog("__consumer_offsets", 0)).toBeDefined();
+    expect(warnings).toEqual([expect.stringMatching(/removed 2 partition directories .*recreated-0.*unknown-0/)]);
+  });
+
+  it("skips entries that are not readable directories, and log dirs that are not, with a warning", () => {
+    const dir = tempDir();
+    fs.symlinkSync(join(dir, "nowhere"), join(dir, "dangling-0"));
+    fs.writeFileSync(join(dir, "file-1"), "");
+    const warnings: string[] = [];
+    const log = { warn: (m: string) => warnings.push(m) };
+    const dangling = join(tempDir(), "dangling-log-dir");
+    fs.symlinkSync(join(dir, "nowhere"), dangling);
+    expect(LogManager.usableLogDirs([dangling, dir], log)).toEqual([dir]);
+    const logs = LogManager.open([dir], { codec, log });
+    managers.push(logs);
+    expect(logs.getLog("dangling", 0)).toBeUndefined();
+    expect(warnings).toEqual([
+      `log.dirs entry ${dangling} is not a readable directory (ENOENT); skipped`,
+      `${join(dir, "dangling-0")} is not a readable partition directory (ENOENT); skipped`,
+      `${join(dir, "file-1")} is not a readable partition directory (ENOTDIR); skipped`,
+    ]);
   });
 });

@@ -9,6 +9,8 @@ import * as fetchReq from "../../src/protocol/generated/fetch-request.ts";
 import * as fetchRes from "../../src/protocol/generated/fetch-response.ts";
 import * as createTopicsReq from "../../src/protocol/generated/create-topics-request.ts";
 import * as createTopicsRes from "../../src/protocol/generated/create-topics-response.ts";
+import * as deleteTopicsReq from "../../src/protocol/generated/delete-topics-request.ts";
+import * as deleteTopicsRes from "../../src/protocol/generated/delete-topics-response.ts";
 import * as listOffsetsReq from "../../src/protocol/generated/list-offsets-request.ts";
 import * as listOffsetsRes from "../../src/protocol/generated/list-offsets-response.ts";
 
@@ -73,4 +75,8 @@ export const DescribeAcls = {
 export const DeleteAcls = {
   request: { ...deleteAclsReq.DELETE_ACLS_REQUEST, encode: deleteAclsReq.encodeDeleteAclsRequest },
   response: { decode: deleteAclsRes.decodeDeleteAclsResponse },
+};
+export const DeleteTopics = {
+  request: { ...deleteTopicsReq.DELETE_TOPICS_REQUEST, encode: deleteTopicsReq.encodeDeleteTopicsRequest },
+  response: { decode: deleteTopicsRes.decodeDeleteTopicsResponse },
 };

@@ -85,12 +85,12 @@ export class PostgresEngine implements StorageEngine {
   }
 
   /** One transaction: a crash leaves the topic's logs whole or gone, never half. */
-  async deleteLogs(topic: string): Promise<void> {
+  async deleteLogs(topic: string, fromPartition = 0): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      await client.query("DELETE FROM kafka_batches WHERE topic = $1", [topic]);
-      await client.query("DELETE FROM kafka_partitions WHERE topic = $1", [topic]);
+      await client.query("DELETE FROM kafka_batches WHERE topic = $1 AND partition >= $2", [topic, fromPartition]);
+      await client.query("DELETE FROM kafka_partitions WHERE topic = $1 AND partition >= $2", [topic, fromPartition]);
       await client.query("COMMIT");
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -98,7 +98,7 @@ export class PostgresEngine implements StorageEngine {
     } finally {
       client.release();
     }
-    for (const k of [...this.logs.keys()]) if (k.startsWith(`${topic}\u0000`)) this.logs.delete(k);
+    for (const [k, log] of [...this.logs]) if (log.topic === topic && log.partition >= fromPartition) this.logs.delete(k);
   }
 
   /** Registers `self` in the broker table with a lease renewed until the registry is closed. */

@@ -25,7 +25,7 @@ export interface TestBroker {
 export async function startTestBroker(options: Omit<StartBrokerOptions, "logDirs"> = {}): Promise<TestBroker> {
   const logDir = mkdtempSync(join(tmpdir(), "broker-clients-"));
   const errors: string[] = [];
-  const logger: Logger = { info: () => {}, debug: () => {}, error: (message) => errors.push(message) };
+  const logger: Logger = { info: () => {}, debug: () => {}, warn: () => {}, error: (message) => errors.push(message) };
   // Consumer groups start at once: nothing here waits for more members to join.
   const start = (port = 0) => startBroker({ port, groupInitialRebalanceDelayMs: 0, logger, ...options, logDirs: [logDir] });
   let running = await start();

@@ -1,0 +1,25 @@
+/**
+ * Kafka's KafkaStorageException: a read or write of a log file failed (ENOSPC, EMFILE, EACCES,
+ * EIO, ...). Handlers answer it as KAFKA_STORAGE_ERROR for the partition; the message names the
+ * file and the errno, which fs errors on a file descriptor do not.
+ */
+export class KafkaStorageException extends Error {
+  constructor(
+    readonly path: string,
+    readonly errno: string,
+    readonly syscall: string | undefined,
+  ) {
+    super(`${syscall ?? "I/O"} of ${path} failed: ${errno}`);
+  }
+}
+
+/** Runs file work on `path`; an operating-system error comes out as a KafkaStorageException naming it. */
+export function onFile<T>(path: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof KafkaStorageException || typeof e?.code !== "string" || !e.code.startsWith("E")) throw err;
+    throw new KafkaStorageException(path, e.code, e.syscall);
+  }
+}
