@@ -10,7 +10,7 @@ import { buildOnce } from "../helpers/stage.ts";
 import { BrokerChild } from "../support/broker-child.ts";
 import { RawClient } from "../support/raw-client.ts";
 import { DeleteTopics, Fetch, Produce } from "../support/messages.ts";
-import { createTopicOk, fetchBody, produceBody, recordBatch } from "../support/requests.ts";
+import { LARGE_REQUEST_TIMEOUT_MS, createTopicOk, fetchBody, produceBody, recordBatch } from "../support/requests.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -38,12 +38,13 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 
 async function produceTo(client: RawClient, topic: string, partitions: number[]) {
   const body = produceBody(topic, partitions.map((index) => ({ index, records: recordBatch([`p${index}`]) })));
-  const res = await client.request(Produce.request, Produce.response, 9, body);
+  const res = await client.request(Produce.request, Produce.response, 9, body, LARGE_REQUEST_TIMEOUT_MS);
   return res.responses[0].partitionResponses;
 }
 
 async function highWatermarks(client: RawClient, topic: string, partitions: number[]) {
-  const res = await client.request(Fetch.request, Fetch.response, 12, fetchBody(topic, partitions.map((p): [number, bigint] => [p, 0n]), 64 << 20, 1 << 20));
+  const body = fetchBody(topic, partitions.map((p): [number, bigint] => [p, 0n]), 64 << 20, 1 << 20);
+  const res = await client.request(Fetch.request, Fetch.response, 12, body, LARGE_REQUEST_TIMEOUT_MS);
   return res.responses[0].partitions.map((p) => ({ errorCode: p.errorCode, highWatermark: p.highWatermark }));
 }
 

@@ -96,9 +96,9 @@ export class RawClient {
   }
 
   /** Sends a request and decodes its response; returns the correlation id seen too. */
-  async request<T, R>(message: Message<T>, response: ResponseCodec<R>, version: number, body: T): Promise<R & { correlationId: number }> {
+  async request<T, R>(message: Message<T>, response: ResponseCodec<R>, version: number, body: T, timeoutMs = 5000): Promise<R & { correlationId: number }> {
     this.write(this.frame(message, version, body));
-    const frame = await this.readFrame();
+    const frame = await this.readFrame(timeoutMs);
     if (!frame) throw new Error("connection closed by the broker");
     return decodeResponse(frame, message, response, version);
   }

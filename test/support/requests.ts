@@ -16,11 +16,14 @@ export function recordBatch(values: (string | Uint8Array)[]): Uint8Array {
   });
 }
 
+/** A bound for requests touching thousands of partitions on a busy machine. */
+export const LARGE_REQUEST_TIMEOUT_MS = 60_000;
+
 /** CreateTopics v7 for one topic; returns its error code. */
 export async function createTopic(client: RawClient, name: string, numPartitions = 1): Promise<number> {
   const res = await client.request(CreateTopics.request, CreateTopics.response, 7, {
     topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false,
-  });
+  }, LARGE_REQUEST_TIMEOUT_MS);
   return res.topics[0].errorCode;
 }
 
