@@ -108,8 +108,9 @@ export class Broker {
     return [{ ...first, host, port, advertisedHost, advertisedPort }, ...rest];
   }
 
-  get connectionCount(): number {
-    return this.servers.reduce((n, s) => n + s.connectionCount, 0);
+  /** Open client connections by listener name (Kafka's socket-server-metrics connection-count). */
+  connectionCounts(): Map<string, number> {
+    return new Map(this.servers.map((s) => [s.listener.name, s.connectionCount]));
   }
 
   /**

@@ -22,7 +22,7 @@ import { batchSpans } from "../storage/record-batches.ts";
 import { committedLag, type PartitionLag } from "./group-lag.ts";
 import type { PartitionLog } from "../storage/engine.ts";
 
-export type MetricsBroker = Pick<Broker, "metadata" | "partitionLog" | "groupCoordinator" | "connectionCount">;
+export type MetricsBroker = Pick<Broker, "metadata" | "partitionLog" | "groupCoordinator" | "connectionCounts">;
 
 /** Running totals over every topic, for the console's throughput chart. */
 export interface Throughput {
@@ -146,7 +146,7 @@ export class BrokerMetrics implements RequestObserver {
       labelNames: ["listener"] as const,
       registers,
       collect() {
-        this.set({ listener: "PLAINTEXT" }, broker.connectionCount);
+        for (const [listener, count] of broker.connectionCounts()) this.set({ listener }, count);
       },
     });
     const lagGauge = (name: string, help: string, value: (lag: PartitionLag) => number) =>
