@@ -11,6 +11,10 @@
  * - a tombstone (null value) is kept the first time it is cleaned, and its batch gets Kafka's
  *   delete horizon (attribute bit 6, first timestamp = now + delete.retention.ms); a clean after
  *   the horizon drops it. Records without a key are dropped, as Kafka does.
+ * - transactions: a batch of an aborted transaction (per the .txnindex files) is copied as it is
+ *   and its keys supersede nothing; a transaction without its marker yet may still abort, so the
+ *   clean stops at the segment where it starts; the aborted-transaction entries of the cleaned
+ *   segments move to the cleaned one with their markers.
  * - control batches (transaction markers) and compressed batches are copied as they are (the
  *   codec reads uncompressed records only), and the keys of compressed batches are not mapped;
  *   while a compressed batch is in the cleaned range no tombstone is removed, since the value it
@@ -19,9 +23,10 @@
  * The work yields to the event loop between chunks, so the broker keeps serving; the active
  * segment is never read or written.
  */
-import { COMPRESSION_MASK, CONTROL_BATCH } from "../codec/batch-header.ts";
+import { COMPRESSION_MASK, CONTROL_BATCH, TRANSACTIONAL_BATCH } from "../codec/batch-header.ts";
 import type { Codec, Record } from "../codec/types.ts";
 import type { FileBatch, LogSegment } from "./log-segment.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
 import { lastOffsetOf } from "./record-batches.ts";
 import type { UnifiedLog } from "./unified-log.ts";
 
@@ -116,6 +121,8 @@ class CleanRun {
   private readonly lastBatchOfProducer = new Map<bigint, bigint>();
   private batchesSinceYield = 0;
   private nextDeleteHorizonMs: number | undefined;
+  /** The aborted transactions of the cleanable range (from the .txnindex files), by producer id. */
+  private readonly abortedTransactions = new Map<bigint, AbortedTxn[]>();
   /** A compressed data batch lies in the cleaned range: its keys are unknown, so no tombstone may go (the value it deletes could be in there). */
   private unmappedKeys = false;
 
@@ -127,21 +134,50 @@ class CleanRun {
   ) {}
 
   async clean(section: CleanableSection): Promise<CleanResult | undefined> {
-    const endOffset = await this.buildOffsetMap(section);
+    const stableEnd = await this.scanBatchHeaders(section.firstUncleanableOffset);
+    if (stableEnd === undefined) return undefined;
+    const endOffset = await this.buildOffsetMap({ ...section, firstUncleanableOffset: stableEnd });
     if (endOffset === undefined) return undefined;
     const segments = this.log.inactiveSegments.filter((s, i, all) => s.baseOffset < endOffset && (all[i + 1]?.baseOffset ?? this.log.activeSegmentBaseOffset) <= endOffset);
-    for (const segment of segments) {
-      for (const batch of segment.batchesFrom(0)) {
-        if (batch.header.producerId >= 0n) this.lastBatchOfProducer.set(batch.header.producerId, batch.header.baseOffset);
-        const { attributes } = batch.header;
-        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0) this.unmappedKeys = true;
-      }
-      if (!(await this.maybeYield())) return undefined;
-    }
     for (const group of groupSegments(segments, this.log.maxSegmentBytes)) {
       if (!(await this.cleanInto(group))) return undefined;
     }
     return { endOffset, nextDeleteHorizonMs: this.nextDeleteHorizonMs };
+  }
+
+  /**
+   * Walks the batch headers below `firstUncleanableOffset`: each producer's last batch, whether a
+   * compressed batch is there, and the transactions still open at its end (no marker yet). Those
+   * may still abort, so the clean stops at the segment holding the first one's start, as Kafka's
+   * stops at the first unstable offset. Returns where the clean may go up to.
+   */
+  private async scanBatchHeaders(firstUncleanableOffset: bigint): Promise<bigint | undefined> {
+    const openTransactions = new Map<bigint, bigint>();
+    const segments = this.log.inactiveSegments.filter((s) => s.baseOffset < firstUncleanableOffset);
+    for (const segment of segments) {
+      for (const { header } of segment.batchesFrom(0)) {
+        const { attributes, producerId } = header;
+        if (producerId >= 0n) this.lastBatchOfProducer.set(producerId, header.baseOffset);
+        if ((attributes & CONTROL_BATCH) !== 0) openTransactions.delete(producerId);
+        else if ((attributes & TRANSACTIONAL_BATCH) !== 0 && !openTransactions.has(producerId)) openTransactions.set(producerId, header.baseOffset);
+        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0) this.unmappedKeys = true;
+        if (!(await this.maybeYield())) return undefined;
+      }
+    }
+    for (const txn of this.log.collectAbortedTransactions(this.log.logStartOffset, firstUncleanableOffset)) {
+      const list = this.abortedTransactions.get(txn.producerId) ?? [];
+      list.push(txn);
+      this.abortedTransactions.set(txn.producerId, list);
+    }
+    const firstUnstable = [...openTransactions.values()].reduce<bigint | undefined>((a, b) => (a === undefined || b < a ? b : a), undefined);
+    if (firstUnstable === undefined) return firstUncleanableOffset;
+    return segments.filter((s) => s.baseOffset <= firstUnstable).pop()?.baseOffset ?? firstUncleanableOffset;
+  }
+
+  /** A batch of a transaction that was aborted: never compacted, and its keys supersede nothing. */
+  private isAborted({ header }: FileBatch): boolean {
+    if ((header.attributes & TRANSACTIONAL_BATCH) === 0 || (header.attributes & CONTROL_BATCH) !== 0) return false;
+    return (this.abortedTransactions.get(header.producerId) ?? []).some((t) => header.baseOffset >= t.firstOffset && header.baseOffset <= t.lastOffset);
   }
 
   /** Maps the dirty section's keys; returns where the mapped part ends (a segment boundary). */
@@ -154,7 +190,7 @@ class CleanRun {
       // A full map ends the section before this segment, once at least one segment is mapped.
       if (this.offsetMap.size >= this.options.maxMapEntries && segment.baseOffset > section.firstDirtyOffset) return segment.baseOffset;
       for (const batch of segment.batchesFrom(0)) {
-        if (lastOffsetOf(batch.header) >= section.firstDirtyOffset && isDecodable(batch)) {
+        if (lastOffsetOf(batch.header) >= section.firstDirtyOffset && isDecodable(batch) && !this.isAborted(batch)) {
           const decoded = this.options.codec.decodeRecordBatch(segment.readBatch(batch));
           for (const record of decoded.records) {
             const offset = decoded.baseOffset + BigInt(record.offsetDelta);
@@ -193,6 +229,8 @@ class CleanRun {
         }
       }
       writePending();
+      // Markers are kept, so the aborted transactions they end stay listed, now with the cleaned segment.
+      for (const segment of group) for (const txn of segment.txnIndex.allAbortedTxns) cleaned.txnIndex.append(txn);
     } catch (err) {
       cleaned.deleteFiles();
       throw err;
@@ -204,7 +242,7 @@ class CleanRun {
   private retainedBatch(segment: LogSegment, batch: FileBatch): Uint8Array | undefined {
     const bytes = segment.readBatch(batch);
     const { header } = batch;
-    if (!isDecodable(batch)) return bytes;
+    if (!isDecodable(batch) || this.isAborted(batch)) return bytes;
     const decoded = this.options.codec.decodeRecordBatch(bytes);
     const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
     const horizonPassed = hasHorizon && BigInt(this.now) >= header.firstTimestamp;

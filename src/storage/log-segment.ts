@@ -127,7 +127,7 @@ export class LogSegment {
         opened.push(offsetIndex.index);
         const timeIndex = TimeIndex.open(timeIndexFile, baseOffset);
         opened.push(timeIndex.index);
-        const txnIndex = new TransactionIndex(join(dir, offsetFileName(baseOffset, TXN_INDEX_FILE_SUFFIX)));
+        const txnIndex = new TransactionIndex(join(dir, offsetFileName(baseOffset, TXN_INDEX_FILE_SUFFIX) + suffix));
         opened.push(txnIndex);
         const segment = new LogSegment(file, baseOffset, offsetIndex, timeIndex, txnIndex, config);
         segment._size = fs.fstatSync(fd).size;
@@ -155,17 +155,19 @@ export class LogSegment {
     const rename = (path: string) => path.slice(path.lastIndexOf("/") + 1, path.length - oldSuffix.length) + newSuffix;
     this.offsetIndex.index.renameTo(rename(this.offsetIndex.index.file));
     this.timeIndex.index.renameTo(rename(this.timeIndex.index.file));
+    this.txnIndex.renameTo(join(this._file, "..", rename(this.txnIndex.file)));
     const renamed = join(this._file, "..", rename(this._file));
     segmentFiles.rename(this._file, renamed);
     this._file = renamed;
   }
 
-  /** Closes the segment and removes its three files. */
+  /** Closes the segment and removes its files. */
   deleteFiles(): void {
     this.offsetIndex.index.close();
     this.timeIndex.index.close();
+    this.txnIndex.close();
     segmentFiles.close(this._file);
-    for (const path of [this.offsetIndex.index.file, this.timeIndex.index.file, this._file]) fs.rmSync(path, { force: true });
+    for (const path of [this.offsetIndex.index.file, this.timeIndex.index.file, this.txnIndex.file, this._file]) fs.rmSync(path, { force: true });
   }
 
   /** Bytes of valid batches in the file. */

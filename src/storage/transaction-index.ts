@@ -40,7 +40,8 @@ export class TransactionIndex {
   private readonly list = new AbortedTxnList();
   private fd: number | undefined;
 
-  constructor(readonly file: string) {
+  constructor(private _file: string) {
+    const file = _file;
     if (!fs.existsSync(file)) return;
     const bytes = fs.readFileSync(file);
     const whole = bytes.length - (bytes.length % ENTRY_SIZE);
@@ -58,6 +59,16 @@ export class TransactionIndex {
     if (kept < bytes.length) fs.truncateSync(file, kept);
   }
 
+  get file(): string {
+    return this._file;
+  }
+
+  /** Renames the file (when there is one) to `file`; appends continue there. */
+  renameTo(file: string): void {
+    if (fs.existsSync(this._file)) fs.renameSync(this._file, file);
+    this._file = file;
+  }
+
   get allAbortedTxns(): readonly AbortedTxn[] {
     return this.list.entries;
   }
@@ -72,7 +83,7 @@ export class TransactionIndex {
     view.setBigInt64(10, txn.firstOffset);
     view.setBigInt64(18, txn.lastOffset);
     view.setBigInt64(26, txn.lastStableOffset);
-    this.fd ??= fs.openSync(this.file, "a");
+    this.fd ??= fs.openSync(this._file, "a");
     fs.writeSync(this.fd, bytes);
   }
 

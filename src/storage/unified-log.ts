@@ -16,6 +16,7 @@ import {
   LOG_FILE_SUFFIX,
   SWAP_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
   offsetFileName,
   parseOffsetFileName,
 } from "./log-file-utils.ts";
@@ -458,7 +459,7 @@ function bigMax(a: bigint, b: bigint): bigint {
 
 /** Removes a segment's log and index files that carry `suffix` ("" for the segment's own). */
 function removeSegmentFiles(dir: string, baseOffset: bigint, suffix: string): void {
-  for (const type of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) rmSync(join(dir, offsetFileName(baseOffset, type) + suffix), { force: true });
+  for (const type of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX]) rmSync(join(dir, offsetFileName(baseOffset, type) + suffix), { force: true });
 }
 
 /**
@@ -468,10 +469,14 @@ function removeSegmentFiles(dir: string, baseOffset: bigint, suffix: string): vo
  */
 function completeInterruptedSwaps(dir: string, config: LogSegmentConfig): void {
   const files = readdirSync(dir).map((name) => ({ name, parsed: parseOffsetFileName(name) }));
-  for (const { name, parsed } of files) {
-    if (parsed?.state === CLEANED_FILE_SUFFIX || (parsed?.state === SWAP_FILE_SUFFIX && parsed.suffix !== LOG_FILE_SUFFIX)) rmSync(join(dir, name));
-  }
   const swaps = files.filter(({ parsed }) => parsed?.state === SWAP_FILE_SUFFIX && parsed.suffix === LOG_FILE_SUFFIX).map(({ parsed }) => parsed!.offset);
+  for (const { name, parsed } of files) {
+    if ((parsed?.state !== CLEANED_FILE_SUFFIX && parsed?.state !== SWAP_FILE_SUFFIX) || parsed.suffix === LOG_FILE_SUFFIX) continue;
+    // A swap's .txnindex (renamed before its .log) cannot be rebuilt from offsets alone; the other indexes are rebuilt.
+    const keep = parsed.state === SWAP_FILE_SUFFIX && parsed.suffix === TXN_INDEX_FILE_SUFFIX && swaps.includes(parsed.offset);
+    if (!keep) rmSync(join(dir, name));
+  }
+  for (const { name, parsed } of files) if (parsed?.state === CLEANED_FILE_SUFFIX && parsed.suffix === LOG_FILE_SUFFIX) rmSync(join(dir, name));
   for (const baseOffset of swaps) {
     const swap = LogSegment.open(dir, baseOffset, config, { recover: true, fileSuffix: SWAP_FILE_SUFFIX });
     const replaced = files.filter(({ parsed }) => parsed?.suffix === LOG_FILE_SUFFIX && parsed.state === undefined && parsed.offset >= baseOffset && parsed.offset < swap.nextOffset);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { CONTROL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
+import { CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
 import { type CompactionConfig, DEFAULT_COMPACTION_CONFIG, DELETE_HORIZON_FLAG } from "../../src/storage/cleaner.ts";
 import { LogManager } from "../../src/storage/log-manager.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
@@ -82,6 +82,15 @@ function recordsOf(bytes: Uint8Array): Stored[] {
     for (const r of b.records) records.push({ offset: b.baseOffset + BigInt(r.offsetDelta), key: dec(r.key), value: dec(r.value), timestamp: b.firstTimestamp + r.timestampDelta });
   }
   return records;
+}
+
+/** A transaction marker of `producerId`: type 0 abort, 1 commit. */
+function marker(producerId: bigint, type: number): Uint8Array {
+  return codec.encodeRecordBatch({
+    baseOffset: 0n, partitionLeaderEpoch: 0, attributes: CONTROL_BATCH | TRANSACTIONAL_BATCH, lastOffsetDelta: 0, firstTimestamp: BASE_TIMESTAMP,
+    maxTimestamp: BASE_TIMESTAMP, producerId, producerEpoch: 0, baseSequence: -1,
+    records: [{ attributes: 0, timestampDelta: 0n, offsetDelta: 0, key: new Uint8Array([0, 0, 0, type]), value: new Uint8Array([0, 0, 0, 0, 0, 0]), headers: [] }],
+  });
 }
 
 /** The batch with its records section gzipped, as a producer with compression.type=gzip sends it. */
@@ -198,6 +207,36 @@ describe("LogCleaner", () => {
     expect(Buffer.from(after[0])).toEqual(Buffer.from(stored));
     // Without the tombstone a reader from the start would see "k" come back as "old".
     expect(recordsOf(after[1])).toMatchObject([{ offset: 2n, key: "k", value: null }]);
+  });
+
+  it("never lets an aborted transaction's records supersede committed ones, and keeps its marker and .txnindex entry", async () => {
+    const { manager, log } = openCompacted(tempDir());
+    const txn = { producerId: 5n, producerEpoch: 0, baseSequence: 0 };
+    log.appendAsLeader(keyedBatch([{ key: "k", value: "committed" }]));
+    log.appendAsLeader(keyedBatch([{ key: "k", value: "aborted" }], BASE_TIMESTAMP, txn, TRANSACTIONAL_BATCH));
+    log.appendAsLeader(marker(5n, 0));
+    log.appendAbortedTransaction({ producerId: 5n, firstOffset: 1n, lastOffset: 2n, lastStableOffset: 3n });
+    for (let i = 0; i < 10; i++) log.appendAsLeader(keyedBatch([{ key: `filler-${i}`, value: "x".repeat(60) }]));
+    const before = [...log.batches(0n)].slice(0, 3).map((b) => Buffer.from(b));
+    await manager.cleaner!.cleanFilthiestLog();
+    const after = [...log.batches(0n)].slice(0, 3).map((b) => Buffer.from(b));
+    expect(after).toEqual(before);
+    expect(log.collectAbortedTransactions(0n, log.logEndOffset)).toEqual([{ producerId: 5n, firstOffset: 1n, lastOffset: 2n, lastStableOffset: 3n }]);
+    expect(fs.readdirSync(log.dir).filter((f) => f.endsWith(".txnindex"))).toEqual(["00000000000000000000.txnindex"]);
+  });
+
+  it("stops at a transaction that has no marker yet: it may still abort", async () => {
+    const { manager, log } = openCompacted(tempDir());
+    for (let i = 0; i < 8; i++) log.appendAsLeader(keyedBatch([{ key: "early", value: `v${i}`.padEnd(60, ".") }]));
+    const open = log.appendAsLeader(keyedBatch([{ key: "k", value: "in an open transaction" }], BASE_TIMESTAMP, { producerId: 6n, producerEpoch: 0, baseSequence: 0 }, TRANSACTIONAL_BATCH));
+    log.appendAsLeader(keyedBatch([{ key: "k", value: "later, outside" }]));
+    for (let i = 0; i < 10; i++) log.appendAsLeader(keyedBatch([{ key: "early", value: `w${i}`.padEnd(60, ".") }]));
+    await manager.cleaner!.cleanFilthiestLog();
+    const records = readAll(log).records;
+    // Everything from the open transaction's segment on is as written.
+    expect(records.filter((r) => r.offset >= open.baseOffset)).toHaveLength(12);
+    // Before it, "early" was compacted against what came before the transaction only.
+    expect(records.filter((r) => r.offset < open.baseOffset && r.key === "early").length).toBeLessThan(8);
   });
 
   it("copies control batches as they are", async () => {
