@@ -2,7 +2,9 @@
 
   create   BOOTSTRAP TOPIC PARTITIONS         CreateTopics through the AdminClient
   produce  BOOTSTRAP TOPIC COMPRESSION        JSON lines {key, value, headers} on stdin
-  consume  BOOTSTRAP TOPIC PARTITIONS         assign every partition from the beginning, read to the end;
+  consume  BOOTSTRAP TOPIC PARTITIONS [ISOLATION]
+                                              assign every partition from the beginning, read to the end
+                                              (ISOLATION: isolation.level, read_committed by default);
                                               JSON lines {partition, offset, key, value, headers} on stdout
 Every step is bounded by DEADLINE_S; any failure exits non-zero with the reason on stderr.
 """
@@ -59,9 +61,10 @@ def produce(bootstrap, topic, compression):
         fail(f"{len(failures)} deliveries failed, first: {failures[0]}")
 
 
-def consume(bootstrap, topic, partitions):
+def consume(bootstrap, topic, partitions, isolation="read_committed"):
     consumer = Consumer({
         "bootstrap.servers": bootstrap,
+        "isolation.level": isolation,
         # Required by the client even though assign() never joins a group; nothing is committed.
         "group.id": "assign-only",
         "enable.auto.commit": False,
