@@ -203,7 +203,7 @@ describe("transactions, protocol level", () => {
     const p = await initOk("tx-offsets");
     const fetchOffset = async () => {
       const r = await raw.request(OffsetFetch.request, OffsetFetch.response, 7, { groupId: "txn-proto-group", topics: [{ name: topic, partitionIndexes: [0] }], requireStable: true });
-      return r.topics![0].partitions[0];
+      return r.topics![0].partitions![0];
     };
     const commit = () =>
       raw.request(TxnOffsetCommit.request, TxnOffsetCommit.response, 3, {
