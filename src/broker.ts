@@ -183,7 +183,8 @@ export class Broker {
 
   /** A partition's leader: as its PartitionRecord says alone; spread over the live brokers in a cluster (any of them serves it). */
   leaderOf(topic: string, partition: { partitionId: number; leader: number }): number {
-    return this.registry ? leaderFor(this.registry.liveBrokers(), topic, partition.partitionId) : partition.leader;
+    if (!this.registry) return partition.leader;
+    return this.registry.assignedLeader?.(topic, partition.partitionId) ?? leaderFor(this.registry.liveBrokers(), topic, partition.partitionId);
   }
 
   /** The broker coordinating a group (key type 0) or transactional id (1). */

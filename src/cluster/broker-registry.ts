@@ -16,6 +16,8 @@ export interface BrokerEndpoint {
 export interface BrokerRegistry {
   /** The live brokers, by node id; never empty while this broker runs (it is one of them). */
   liveBrokers(): BrokerEndpoint[];
+  /** A partition's leader set by hand (the test kit's moveLeader); undefined lets the spread decide. */
+  assignedLeader?(topic: string, partition: number): number | undefined;
   close(): Promise<void> | void;
 }
 

@@ -23,6 +23,12 @@ export class ProducerIdManager {
     return new ProducerIdManager(store, stored?.nextProducerId ?? FIRST_PRODUCER_ID);
   }
 
+  /** Takes in the ids other brokers sharing the store handed out since this one last looked. */
+  async refresh(): Promise<void> {
+    const stored = await this.store.load();
+    if (stored && stored.nextProducerId > this.nextProducerId) this.nextProducerId = stored.nextProducerId;
+  }
+
   /** Whether InitProducerId handed this id out; other ids are accepted without sequence checks. */
   isAllocated(producerId: bigint): boolean {
     return producerId >= FIRST_PRODUCER_ID && producerId < this.nextProducerId;
@@ -30,6 +36,7 @@ export class ProducerIdManager {
 
   /** A producer id never handed out before, saved before it is returned. */
   async generateProducerId(): Promise<bigint> {
+    await this.refresh();
     const producerId = this.nextProducerId++;
     await this.store.save({ nextProducerId: this.nextProducerId });
     return producerId;

@@ -9,8 +9,9 @@
  *   await broker.reset();   // between tests
  *   await broker.close();
  */
-export { startBroker, type TestBroker, type TopicSpec, type ProducedRecord, type RecordMetadata, type ConsumedRecord, type CommittedOffset, type WaitForGroupOptions } from "./test-broker.ts";
+export { startBroker, type TestBroker, type TopicSpec, type ProducedRecord, type RecordMetadata, type ConsumedRecord, type CommittedOffset, type WaitForGroupOptions, type Helpers } from "./test-broker.ts";
 export { FaultInjector, type FaultSpec, type InjectedFault, type ErrorName } from "./faults.ts";
 export { ErrorCode } from "../protocol/generated/error-codes.ts";
 export { MemoryEngine } from "../storage/memory-engine.ts";
 export type { StartBrokerOptions } from "../index.ts";
+export { startCluster, type TestCluster, type StartClusterOptions } from "./cluster.ts";

@@ -63,17 +63,22 @@ export interface WaitForGroupOptions {
   timeoutMs?: number;
 }
 
-export interface TestBroker extends RunningBroker {
-  /** "127.0.0.1:<port>", what clients bootstrap from. */
+/** What a test broker and a test cluster both offer. */
+export interface Helpers {
+  /** What clients bootstrap from: "127.0.0.1:<port>" (a cluster: every live broker, comma-separated). */
   readonly bootstrap: string;
-  readonly faults: FaultInjector;
   createTopics(...topics: (string | TopicSpec)[]): Promise<void>;
   produce(topic: string, records: ProducedRecord[]): Promise<RecordMetadata[]>;
   readRecords(topic: string, options?: { partition?: number; fromOffset?: bigint | number; limit?: number }): Promise<ConsumedRecord[]>;
+  /** As the group's coordinator has them. */
   committedOffsets(groupId: string): CommittedOffset[];
   waitForGroup(groupId: string, options?: WaitForGroupOptions): Promise<void>;
   /** Deletes every topic and every group (with its offsets), and restores faults; groups must have no members left. */
   reset(): Promise<void>;
+}
+
+export interface TestBroker extends RunningBroker, Helpers {
+  readonly faults: FaultInjector;
 }
 
 /** startBroker() from the package, for tests: consumer groups rebalance at once (group.initial.rebalance.delay.ms=0). */

@@ -13,6 +13,10 @@ import * as deleteTopicsReq from "../../src/protocol/generated/delete-topics-req
 import * as deleteTopicsRes from "../../src/protocol/generated/delete-topics-response.ts";
 import * as listOffsetsReq from "../../src/protocol/generated/list-offsets-request.ts";
 import * as listOffsetsRes from "../../src/protocol/generated/list-offsets-response.ts";
+import * as findCoordinatorReq from "../../src/protocol/generated/find-coordinator-request.ts";
+import * as findCoordinatorRes from "../../src/protocol/generated/find-coordinator-response.ts";
+import * as heartbeatReq from "../../src/protocol/generated/heartbeat-request.ts";
+import * as heartbeatRes from "../../src/protocol/generated/heartbeat-response.ts";
 
 export const ApiVersions = {
   request: { ...apiVersionsReq.API_VERSIONS_REQUEST, encode: apiVersionsReq.encodeApiVersionsRequest },
@@ -52,6 +56,14 @@ import * as describeAclsRes from "../../src/protocol/generated/describe-acls-res
 import * as deleteAclsReq from "../../src/protocol/generated/delete-acls-request.ts";
 import * as deleteAclsRes from "../../src/protocol/generated/delete-acls-response.ts";
 
+export const FindCoordinator = {
+  request: { ...findCoordinatorReq.FIND_COORDINATOR_REQUEST, encode: findCoordinatorReq.encodeFindCoordinatorRequest },
+  response: { decode: findCoordinatorRes.decodeFindCoordinatorResponse },
+};
+export const Heartbeat = {
+  request: { ...heartbeatReq.HEARTBEAT_REQUEST, encode: heartbeatReq.encodeHeartbeatRequest },
+  response: { decode: heartbeatRes.decodeHeartbeatResponse },
+};
 export const SaslHandshake = {
   request: { ...saslHandshakeReq.SASL_HANDSHAKE_REQUEST, encode: saslHandshakeReq.encodeSaslHandshakeRequest },
   response: { decode: saslHandshakeRes.decodeSaslHandshakeResponse },
