@@ -7,6 +7,13 @@ import { TopicExistsError } from "../storage/cluster-metadata.ts";
 import { collidingTopicError, topicNameError } from "./topic-name.ts";
 import { storageErrorCode } from "./storage-errors.ts";
 
+/**
+ * Kafka's controller refuses a request that would create more partitions than one metadata batch
+ * holds (KAFKA-17870): POLICY_VIOLATION for every topic of it, nothing created.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+export const TOO_MANY_PARTITIONS = "Excessively large number of partitions per request.";
+
 export const createTopics = defineApi(
   "CreateTopics",
   CREATE_TOPICS_REQUEST,
@@ -16,6 +23,10 @@ export const createTopics = defineApi(
   async (ctx, req): Promise<CreateTopicsResponse> => {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const partitions = req.topics.reduce((sum, t) => sum + Math.max(0, requestedPartitions(ctx.broker, t)), 0);
+    if (partitions > MAX_PARTITIONS_PER_REQUEST) {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => failed(t.name, ErrorCode.POLICY_VIOLATION, TOO_MANY_PARTITIONS)) };
+    }
     return {
       throttleTimeMs: 0,
       topics: await mapInOrder(req.topics, async (t) =>
@@ -35,7 +46,7 @@ async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: bool
   if (manual && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
     return failed(t.name, ErrorCode.INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set.");
   }
-  const numPartitions = manual ? t.assignments.length : t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions;
+  const numPartitions = requestedPartitions(broker, t);
   if (numPartitions < 1) return failed(t.name, ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
   const replicationFactor = manual ? t.assignments[0].brokerIds.length : t.replicationFactor === -1 ? 1 : t.replicationFactor;
   if (replicationFactor < 1) return failed(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
@@ -52,6 +63,11 @@ async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: bool
     return failed(t.name, storageErrorCode({ broker }, err), (err as Error).message);
   }
   return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions, replicationFactor, configs: [] };
+}
+
+function requestedPartitions(broker: Broker, t: CreatableTopic): number {
+  if (t.assignments.length > 0) return t.assignments.length;
+  return t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions;
 }
 
 function failed(name: string, errorCode: number, errorMessage: string): CreatableTopicResult {

@@ -1,4 +1,5 @@
-// Topic names that collide once '.' is read as '_' (Kafka's metric names) are refused with INVALID_TOPIC_EXCEPTION.
+// What CreateTopics refuses besides bad names: names that collide once '.' is read as '_' (Kafka's
+// metric names) get INVALID_TOPIC_EXCEPTION; more than 10,000 partitions in one request POLICY_VIOLATION.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import { startBroker, type RunningBroker } from "../../src/index.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { RawClient } from "../support/raw-client.ts";
-import { Metadata } from "../support/messages.ts";
+import { CreateTopics, Metadata } from "../support/messages.ts";
 import { createTopic, createTopicOk } from "../support/requests.ts";
 
 let running: RunningBroker;
@@ -33,6 +34,23 @@ describe("topic name collisions", () => {
     });
     expect(meta.topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect(running.broker.metadata.topics().map((t) => t.name)).toEqual(["a.b", "x_y"]);
+    client.close();
+  });
+});
+
+describe("partitions per request", () => {
+  it("refuses a request creating more than 10,000 partitions with POLICY_VIOLATION, creating none of its topics", async () => {
+    const client = await RawClient.connect(running.port);
+    const res = await client.request(CreateTopics.request, CreateTopics.response, 7, {
+      topics: [
+        { name: "small", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+        { name: "huge", numPartitions: 0x7fffffff, replicationFactor: 1, assignments: [], configs: [] },
+      ],
+      timeoutMs: 1000, validateOnly: false,
+    });
+    expect(res.topics.map((t) => t.errorCode)).toEqual([ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
+    expect(running.broker.metadata.topicByName("small")).toBeUndefined();
+    expect(running.broker.metadata.topicByName("huge")).toBeUndefined();
     client.close();
   });
 });
