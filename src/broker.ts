@@ -12,6 +12,8 @@ import type { RequestObserver } from "./server/request-observer.ts";
 import type { RequestInterceptor } from "./server/request-interceptor.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { ConsumerGroupCoordinator } from "./coordinator/consumer-group-coordinator.ts";
+import { ShareGroupCoordinator } from "./coordinator/share-group-coordinator.ts";
+import { ShareStateStore } from "./coordinator/share-state-store.ts";
 import { GROUP_METADATA_TOPIC_NAME, GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
 import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
 import { ProducerStates } from "./coordinator/producer-states.ts";
@@ -36,6 +38,8 @@ export class Broker {
   readonly groupCoordinator: GroupCoordinator;
   /** KIP-848 consumer groups; a group id belongs to them or to the classic coordinator, never both. */
   readonly consumerGroups: ConsumerGroupCoordinator;
+  /** KIP-932 share groups and their share partitions' state. */
+  readonly shareGroups: ShareGroupCoordinator;
   /** Idempotent and transactional producers' state per partition, consulted by Produce and Fetch. */
   readonly producerStates: ProducerStates;
   /** Transactional ids and their transactions (read back from __transaction_state by open). */
@@ -57,12 +61,26 @@ export class Broker {
     readonly producerIds: ProducerIdManager,
     /** Credentials, ACLs and the authorizer every handler asks. */
     readonly security: BrokerSecurity,
+    shareState: ShareStateStore,
   ) {
     this.clusterId = storage.clusterId;
     this.servers = this.listeners().map((l) => new TcpServer(this, l));
-    this.consumerGroups = new ConsumerGroupCoordinator(config, offsets, metadata, (message) => log.error(message));
-    this.groupCoordinator = new GroupCoordinator(config, offsets, this.consumerGroups, (message) => log.error(message));
-    this.consumerGroups.classicGroups = this.groupCoordinator;
+    const onError = (message: string) => log.error(message);
+    this.consumerGroups = new ConsumerGroupCoordinator(config, offsets, metadata, onError);
+    // A group id belongs to one kind of group: classic, consumer (KIP-848) or share (KIP-932).
+    this.shareGroups = new ShareGroupCoordinator(
+      config,
+      metadata,
+      shareState,
+      { has: (groupId) => this.groupCoordinator.hasMembers(groupId) || this.consumerGroups.has(groupId) },
+      onError,
+    );
+    const notClassic = { has: (groupId: string) => this.consumerGroups.has(groupId) || this.shareGroups.has(groupId) };
+    this.groupCoordinator = new GroupCoordinator(config, offsets, notClassic, onError);
+    this.consumerGroups.classicGroups = {
+      hasMembers: (groupId) => this.groupCoordinator.hasMembers(groupId) || this.shareGroups.has(groupId),
+      forgetEmpty: (groupId) => this.groupCoordinator.forgetEmpty(groupId),
+    };
     this.producerStates = new ProducerStates(producerIds, codec);
     this.transactionCoordinator = new TransactionCoordinator(
       config,
@@ -79,7 +97,8 @@ export class Broker {
     await storage.removeStrayLogs?.((topic) => metadata.topicByName(topic)?.topicId);
     const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
     const producerIds = await ProducerIdManager.open(storage.producerIds);
-    const broker = new Broker(config, codec, log, storage, metadata, offsets, producerIds, security);
+    const shareState = await ShareStateStore.open(storage, codec);
+    const broker = new Broker(config, codec, log, storage, metadata, offsets, producerIds, security, shareState);
     // After the offsets: completing a prepared transaction writes markers to __consumer_offsets too.
     await broker.transactionCoordinator.load();
     return broker;
@@ -208,6 +227,7 @@ export class Broker {
     this.groupCoordinator.close();
     this.consumerGroups.close();
     this.transactionCoordinator.close();
+    this.shareGroups.close();
     await Promise.all(this.servers.map((s) => s.close()));
     await this.storage.close();
   }

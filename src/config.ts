@@ -43,6 +43,12 @@ export interface BrokerConfig {
   groupConsumerHeartbeatIntervalMs: number;
   groupConsumerSessionTimeoutMs: number;
   groupConsumerAssignors: string[];
+  /** KIP-932 share groups: group.share.heartbeat.interval.ms, .session.timeout.ms, .record.lock.duration.ms, .delivery.count.limit, .partition.max.record.locks. */
+  groupShareHeartbeatIntervalMs: number;
+  groupShareSessionTimeoutMs: number;
+  recordLockDurationMs: number;
+  deliveryCountLimit: number;
+  maxRecordLocks: number;
   offsetsTopicNumPartitions: number;
   offsetsRetentionMinutes: number;
   logCleanerEnable: boolean;
@@ -146,6 +152,11 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     groupConsumerHeartbeatIntervalMs: intProp(props, "group.consumer.heartbeat.interval.ms", 5000),
     groupConsumerSessionTimeoutMs: intProp(props, "group.consumer.session.timeout.ms", 45000),
     groupConsumerAssignors: (props.get("group.consumer.assignors") ?? "uniform,range").split(",").map((a) => a.trim()).filter(Boolean),
+    groupShareHeartbeatIntervalMs: intProp(props, "group.share.heartbeat.interval.ms", 5000),
+    groupShareSessionTimeoutMs: intProp(props, "group.share.session.timeout.ms", 45000),
+    recordLockDurationMs: intProp(props, "group.share.record.lock.duration.ms", 30000),
+    deliveryCountLimit: intProp(props, "group.share.delivery.count.limit", 5),
+    maxRecordLocks: intProp(props, "group.share.partition.max.record.locks", 200),
     // Kafka's default is 50, to spread groups over many brokers; one broker coordinates every group, so one partition.
     offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 1),
     offsetsRetentionMinutes: intProp(props, "offsets.retention.minutes", 10080),

@@ -22,6 +22,10 @@ import { describeGroups } from "./describe-groups.ts";
 import { initProducerId } from "./init-producer-id.ts";
 import { consumerGroupHeartbeat } from "./consumer-group-heartbeat.ts";
 import { consumerGroupDescribe } from "./consumer-group-describe.ts";
+import { shareGroupHeartbeat } from "./share-group-heartbeat.ts";
+import { shareGroupDescribe } from "./share-group-describe.ts";
+import { shareFetch } from "./share-fetch.ts";
+import { shareAcknowledge } from "./share-acknowledge.ts";
 import { deleteGroups } from "./delete-groups.ts";
 import { offsetDelete } from "./offset-delete.ts";
 import { describeCluster } from "./describe-cluster.ts";
@@ -88,6 +92,10 @@ export function defaultApiTable(): ApiTable {
     initProducerId,
     consumerGroupHeartbeat,
     consumerGroupDescribe,
+    shareGroupHeartbeat,
+    shareGroupDescribe,
+    shareFetch,
+    shareAcknowledge,
     deleteGroups,
     offsetDelete,
     describeCluster,

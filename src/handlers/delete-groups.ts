@@ -11,9 +11,13 @@ export const deleteGroups = defineApi(
   encodeDeleteGroupsResponse,
   async (ctx, req): Promise<DeleteGroupsResponse> => {
     const results = [];
-    const { consumerGroups, groupCoordinator } = ctx.broker;
+    const { consumerGroups, shareGroups, groupCoordinator } = ctx.broker;
     for (const groupId of new Set(req.groupsNames)) {
-      const errorCode = consumerGroups.has(groupId) ? await consumerGroups.deleteGroup(groupId) : await groupCoordinator.deleteGroup(groupId);
+      const errorCode = consumerGroups.has(groupId)
+        ? await consumerGroups.deleteGroup(groupId)
+        : shareGroups.has(groupId)
+          ? await shareGroups.deleteGroup(groupId)
+          : await groupCoordinator.deleteGroup(groupId);
       results.push({ groupId, errorCode });
     }
     return { throttleTimeMs: 0, results };

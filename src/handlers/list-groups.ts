@@ -4,7 +4,7 @@ import { LIST_GROUPS_REQUEST, decodeListGroupsRequest } from "../protocol/genera
 import { type ListGroupsResponse, encodeListGroupsResponse } from "../protocol/generated/list-groups-response.ts";
 
 /**
- * Classic groups (JoinGroup/SyncGroup) and KIP-848 consumer groups, with Kafka's group types and
+ * Classic groups (JoinGroup/SyncGroup), KIP-848 consumer groups and KIP-932 share groups, with Kafka's group types and
  * states. Filters (v4+ states, v5+ types) match case-insensitively, as Kafka's do; empty means all.
  */
 export const listGroups = defineApi(
@@ -20,6 +20,7 @@ export const listGroups = defineApi(
       ...ctx.broker.groupCoordinator.listGroups().map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: "classic" })),
       // Kafka reports the protocol type of a consumer group as "consumer".
       ...ctx.broker.consumerGroups.listGroups().map((g) => ({ groupId: g.groupId, protocolType: "consumer", groupState: g.state, groupType: "consumer" })),
+      ...ctx.broker.shareGroups.listGroups().map((g) => ({ groupId: g.groupId, protocolType: "share", groupState: g.state, groupType: "share" })),
     ];
     return {
       throttleTimeMs: 0,

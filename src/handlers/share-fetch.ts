@@ -1,0 +1,76 @@
+import { defineApi, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import { SHARE_FETCH_REQUEST, decodeShareFetchRequest } from "../protocol/generated/share-fetch-request.ts";
+import { type PartitionData, type ShareFetchResponse, encodeShareFetchResponse } from "../protocol/generated/share-fetch-response.ts";
+import { readBatchHeader } from "../codec/batch-header.ts";
+import { batchSpans, lastOffsetOf } from "../storage/record-batches.ts";
+import { OFFSET_OUT_OF_RANGE } from "../storage/engine.ts";
+import type { AcquiredRecords } from "../coordinator/share-partition.ts";
+import { acknowledgePartition } from "./share-acknowledge.ts";
+
+/** The most records one ShareFetch acquires per partition. */
+const MAX_RECORDS_PER_PARTITION = 500;
+
+/**
+ * KIP-932: acknowledges what the request carries, then acquires available records of each
+ * partition for the member (under the record lock) and returns the batches holding them with
+ * their offset ranges and delivery counts. Share session epochs as Kafka checks them.
+ */
+export const shareFetch = defineApi(
+  "ShareFetch",
+  SHARE_FETCH_REQUEST,
+  [0, 0],
+  decodeShareFetchRequest,
+  encodeShareFetchResponse,
+  async (ctx, req): Promise<ShareFetchResponse> => {
+    const groupId = req.groupId ?? "";
+    const memberId = req.memberId ?? "";
+    const base = { throttleTimeMs: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+    const sessionError = ctx.broker.shareGroups.checkSession(groupId, memberId, req.shareSessionEpoch);
+    if (sessionError !== ErrorCode.NONE) return { ...base, errorCode: sessionError };
+    let budget = req.maxBytes;
+    const responses = [];
+    for (const t of req.topics) {
+      const partitions: PartitionData[] = [];
+      for (const p of t.partitions) {
+        const acknowledgeErrorCode = await acknowledgePartition(ctx, groupId, memberId, t.topicId, p.partitionIndex, p.acknowledgementBatches);
+        // A closing session only acknowledges.
+        const data = req.shareSessionEpoch === -1 ? { records: null, acquiredRecords: [], errorCode: ErrorCode.NONE } : await acquire(ctx, groupId, memberId, t.topicId, p.partitionIndex, Math.min(p.partitionMaxBytes, budget));
+        budget -= data.records?.length ?? 0;
+        partitions.push({
+          partitionIndex: p.partitionIndex,
+          errorCode: data.errorCode,
+          errorMessage: null,
+          acknowledgeErrorCode,
+          acknowledgeErrorMessage: null,
+          currentLeader: { leaderId: ctx.broker.config.nodeId, leaderEpoch: 0 },
+          records: data.records,
+          acquiredRecords: data.acquiredRecords,
+        });
+      }
+      responses.push({ topicId: t.topicId, partitions });
+    }
+    return { ...base, errorCode: ErrorCode.NONE, responses };
+  },
+);
+
+/**
+ * Reads the log from the partition's first available record (as many bytes as allowed), then
+ * acquires the available records among those read: a fetch never locks more than it returns.
+ */
+async function acquire(ctx: RequestContext, groupId: string, memberId: string, topicId: string, partition: number, maxBytes: number) {
+  const none = { errorCode: ErrorCode.NONE, records: null, acquiredRecords: [] as AcquiredRecords[] };
+  const topic = ctx.broker.metadata.topicById(topicId);
+  const log = topic && (await ctx.broker.partitionLog(topic.name, partition));
+  const sharePartition = log && ctx.broker.shareGroups.sharePartition(groupId, topicId, partition, log.logStartOffset);
+  if (!log || !sharePartition) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const from = sharePartition.nextFetchOffset(log.highWatermark);
+  if (from === undefined) return none;
+  const read = await log.read(from, Math.max(1, maxBytes), true);
+  if (read === OFFSET_OUT_OF_RANGE || read.records.length === 0) return none;
+  const records = read.records.slice();
+  let end = from;
+  for (const span of batchSpans(records)) end = lastOffsetOf(readBatchHeader(records, span.position)) + 1n;
+  const acquiredRecords = sharePartition.acquire(memberId, end, MAX_RECORDS_PER_PARTITION);
+  return acquiredRecords.length === 0 ? none : { errorCode: ErrorCode.NONE, records, acquiredRecords };
+}
