@@ -44,7 +44,7 @@ export interface TopicPartition {
 /** The KRaft metadata log's topic: a partition log like the others, which only ClusterMetadata reads and writes. */
 export const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 /** Topics whose logs the broker keeps for itself: they have no TopicRecord in the metadata log. */
-export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([CLUSTER_METADATA_TOPIC, "__consumer_offsets", "__transaction_state"]);
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([CLUSTER_METADATA_TOPIC, "__consumer_offsets", "__transaction_state", "__share_group_state"]);
 
 const DELETE_SUFFIX = "-delete";
 
