@@ -4,9 +4,11 @@
  * aborted transactions of the range it returns without reading the log. Each entry is 34 bytes:
  * int16 version (0), int64 producer id, int64 first offset, int64 last offset (the marker's),
  * int64 last stable offset once the marker was written. The file is created with the first
- * entry; a torn last entry (a crash mid-write) is cut off when the segment is opened.
+ * entry; a torn last entry (a crash mid-write) is cut off when the segment is opened. Like the
+ * segment's other files it is opened through the bounded FileHandleCache.
  */
 import fs from "node:fs";
+import { segmentFiles } from "./file-handles.ts";
 
 export interface AbortedTxn {
   producerId: bigint;
@@ -38,7 +40,8 @@ export class AbortedTxnList {
 
 export class TransactionIndex {
   private readonly list = new AbortedTxnList();
-  private fd: number | undefined;
+  /** Whether an entry was appended since the last flush. */
+  private dirty = false;
 
   constructor(private _file: string) {
     const file = _file;
@@ -65,7 +68,7 @@ export class TransactionIndex {
 
   /** Renames the file (when there is one) to `file`; appends continue there. */
   renameTo(file: string): void {
-    if (fs.existsSync(this._file)) fs.renameSync(this._file, file);
+    if (fs.existsSync(this._file)) segmentFiles.rename(this._file, file);
     this._file = file;
   }
 
@@ -83,8 +86,8 @@ export class TransactionIndex {
     view.setBigInt64(10, txn.firstOffset);
     view.setBigInt64(18, txn.lastOffset);
     view.setBigInt64(26, txn.lastStableOffset);
-    this.fd ??= fs.openSync(this._file, "a");
-    fs.writeSync(this.fd, bytes);
+    fs.writeSync(segmentFiles.fd(this._file, true), bytes, 0, ENTRY_SIZE, (this.list.entries.length - 1) * ENTRY_SIZE);
+    this.dirty = true;
   }
 
   collectAbortedTxns(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
@@ -92,11 +95,11 @@ export class TransactionIndex {
   }
 
   flush(): void {
-    if (this.fd !== undefined) fs.fsyncSync(this.fd);
+    if (this.dirty) fs.fsyncSync(segmentFiles.fd(this._file));
+    this.dirty = false;
   }
 
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
+    segmentFiles.close(this._file);
   }
 }
