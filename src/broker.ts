@@ -7,7 +7,7 @@ import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
 import { ClusterMetadata, type TopicMetadata } from "./storage/cluster-metadata.ts";
 import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
-import { type BrokerEndpoint, type BrokerRegistry, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
+import { type BrokerEndpoint, type BrokerRegistry, GROUP_KEY_TYPE, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
 import type { RequestObserver } from "./server/request-observer.ts";
 import type { RequestInterceptor } from "./server/request-interceptor.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
@@ -81,6 +81,9 @@ export class Broker {
       hasMembers: (groupId) => this.groupCoordinator.hasMembers(groupId) || this.shareGroups.has(groupId),
       forgetEmpty: (groupId) => this.groupCoordinator.forgetEmpty(groupId),
     };
+    const ownsGroup = (groupId: string) => !this.registry || coordinatorFor(this.registry.liveBrokers(), GROUP_KEY_TYPE, groupId) === config.nodeId;
+    this.groupCoordinator.ownsGroup = ownsGroup;
+    this.consumerGroups.ownsGroup = ownsGroup;
     this.producerStates = new ProducerStates(producerIds, codec);
     this.transactionCoordinator = new TransactionCoordinator(
       config,
@@ -137,6 +140,8 @@ export class Broker {
    * for some); never one left by an earlier topic of the same name (createLog replaces that).
    */
   async partitionLog(topic: string, partition: number): Promise<PartitionLog | undefined> {
+    // A topic another broker sharing the storage created a moment ago may not have reached this one yet.
+    if (this.registry && !this.metadata.topicByName(topic)?.partitions.has(partition)) await this.metadata.refresh();
     const t = this.metadata.topicByName(topic);
     if (!t || !t.partitions.has(partition)) return undefined;
     return this.storage.createLog(topic, partition, t.topicId);

@@ -26,6 +26,10 @@ export function leaderFor(brokers: BrokerEndpoint[], topic: string, partition: n
   return highestScore(brokers, `p\u0000${topic}\u0000${partition}`);
 }
 
+/** FindCoordinator's key types. */
+export const GROUP_KEY_TYPE = 0;
+export const TRANSACTION_KEY_TYPE = 1;
+
 /** The live broker that coordinates a group (`keyType` 0) or a transactional id (1). */
 export function coordinatorFor(brokers: BrokerEndpoint[], keyType: number, key: string): number {
   return highestScore(brokers, `c\u0000${keyType}\u0000${key}`);

@@ -81,6 +81,8 @@ export class ConsumerGroupCoordinator {
   private readonly groups = new Map<string, ConsumerGroup>();
   private readonly assignors: ConsumerGroupAssignor[];
   private closed = false;
+  /** Whether this broker coordinates the group: always alone; in a cluster, for the groups the spread gives it. */
+  ownsGroup: (groupId: string) => boolean = () => true;
   classicGroups: ClassicGroups = { hasMembers: () => false, forgetEmpty: () => {} };
 
   constructor(
@@ -112,6 +114,7 @@ export class ConsumerGroupCoordinator {
   async heartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
     try {
       if (this.closed) throw new HeartbeatError(ErrorCode.NOT_COORDINATOR, "The coordinator is shutting down.");
+      if (!this.ownsGroup(p.groupId)) throw new HeartbeatError(ErrorCode.NOT_COORDINATOR, "Another broker coordinates this group.");
       this.validate(p);
       if (p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return await this.leave(p);
       return await this.join(p);
@@ -362,7 +365,7 @@ export class ConsumerGroupCoordinator {
    * cannot carry member epochs), or an admin commit (no member id, epoch -1) while the group is empty.
    */
   async commitOffsets(groupId: string, memberId: string, memberEpoch: number, apiVersion: number, offsets: TopicPartitionOffset[]): Promise<number> {
-    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (this.closed || !this.ownsGroup(groupId)) return ErrorCode.NOT_COORDINATOR;
     const error = this.validateOffsetCommit(groupId, memberId, memberEpoch, apiVersion);
     if (error === ErrorCode.NONE) await this.offsets.storeOffsets(groupId, offsets);
     return error;

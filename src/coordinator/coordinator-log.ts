@@ -2,7 +2,8 @@
  * The internal topic a coordinator keeps its state in (`__consumer_offsets` for groups,
  * `__transaction_state` for transactions): records keyed by what they describe, appended as
  * batches written before append returns, and replayed at start-up so the latest value of each
- * key is known again. Such topics never enter the cluster metadata: clients do not see them in
+ * key is known again; brokers sharing the storage also read what the others append (a coordinator
+ * taking over from one that died serves its latest state). Such topics never enter the cluster metadata: clients do not see them in
  * Metadata, and only their coordinator reads or writes them.
  */
 import { randomUUID } from "node:crypto";
@@ -12,7 +13,7 @@ import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { type EndTransactionMarker, endTransactionMarkerBatch, isControlBatch, readEndTransactionMarker } from "../storage/end-transaction-marker.ts";
 import type { PartitionLog, StorageEngine } from "../storage/engine.ts";
-import { brokerBatch } from "../storage/record-batches.ts";
+import { brokerBatch, lastOffsetOf } from "../storage/record-batches.ts";
 
 export interface CoordinatorRecord {
   key: Uint8Array;
@@ -28,6 +29,9 @@ export type LoadedBatch =
 export type CoordinatorLogs = Pick<StorageEngine, "getLog" | "createLog">;
 
 export class CoordinatorLog {
+  /** Per partition, the offset after the last batch read back or written here. */
+  private readonly loadedEnd = new Map<number, bigint>();
+
   constructor(
     private readonly logs: CoordinatorLogs,
     private readonly codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">,
@@ -46,25 +50,35 @@ export class CoordinatorLog {
   /** Appends the records as one batch (in the log when this resolves); with `producer`, a transactional batch of that producer. */
   async append(partition: number, records: CoordinatorRecord[], producer?: { producerId: bigint; producerEpoch: number }): Promise<void> {
     if (records.length === 0) return;
-    const log = await this.log(partition);
-    await log.appendAsLeader(brokerBatch(this.codec, records, 0, producer && { ...producer, transactional: true }));
+    await this.appendAsLeader(partition, brokerBatch(this.codec, records, 0, producer && { ...producer, transactional: true }));
   }
 
   async appendEndTxnMarker(partition: number, marker: EndTransactionMarker): Promise<void> {
+    await this.appendAsLeader(partition, endTransactionMarkerBatch(this.codec, marker));
+  }
+
+  private async appendAsLeader(partition: number, batch: Uint8Array): Promise<void> {
     const log = await this.log(partition);
-    await log.appendAsLeader(endTransactionMarkerBatch(this.codec, marker));
+    const appended = await log.appendAsLeader(batch);
+    // The writer applied its own batch; only one that follows another broker's must still be read back.
+    if (this.loadedEnd.get(partition) === appended.baseOffset) this.loadedEnd.set(partition, appended.lastOffset + 1n);
   }
 
   /**
-   * Every batch of every partition, oldest first within a partition, through the log's checked
-   * replay: a damaged batch ends that partition's log there, and loading goes on.
+   * Every batch of every partition not read back or written here yet, oldest first within a
+   * partition: at start-up the whole log, later what other brokers sharing the storage appended. The
+   * start-up read goes through the log's checked replay: a damaged batch ends that partition's log
+   * there, and loading goes on.
    */
   async *load(): AsyncGenerator<LoadedBatch> {
     for (let partition = 0; partition < this.numPartitions; partition++) {
       const log = await this.logs.getLog(this.topic, partition);
       if (!log) continue;
-      for await (const bytes of log.replay?.() ?? log.batches()) {
+      const loaded = this.loadedEnd.get(partition);
+      if (loaded !== undefined && loaded >= log.logEndOffset) continue;
+      for await (const bytes of loaded === undefined ? (log.replay?.() ?? log.batches()) : log.batches(loaded)) {
         const header = readBatchHeader(bytes);
+        this.loadedEnd.set(partition, lastOffsetOf(header) + 1n);
         if (isControlBatch(header)) {
           const marker = readEndTransactionMarker(this.codec, bytes);
           if (marker) yield { kind: "marker", partition, marker };
@@ -73,6 +87,20 @@ export class CoordinatorLog {
         const records = this.codec.decodeRecordBatch(bytes).records.flatMap((r) => (r.key ? [{ key: r.key, value: r.value }] : []));
         yield { kind: "records", partition, header, records };
       }
+      if (!this.loadedEnd.has(partition)) this.loadedEnd.set(partition, log.logStartOffset);
+    }
+  }
+
+  /**
+   * Calls `appended` after each append to any partition (by this broker or another sharing the
+   * storage), for the owner to `load` what is new. The partitions' logs are created now, so that
+   * one first written by another broker is followed too.
+   */
+  async follow(appended: () => void): Promise<void> {
+    for (let partition = 0; partition < this.numPartitions; partition++) {
+      const log = await this.log(partition);
+      if (!this.loadedEnd.has(partition) && log.logEndOffset === log.logStartOffset) this.loadedEnd.set(partition, log.logStartOffset);
+      log.onAppend(appended);
     }
   }
 

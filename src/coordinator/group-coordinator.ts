@@ -130,6 +130,8 @@ export class GroupCoordinator {
   private readonly initialDelay = new WeakSet<GroupMetadata>();
   private readonly offsetsExpiryTimer: NodeJS.Timeout;
   private closed = false;
+  /** Whether this broker coordinates the group: always alone; in a cluster, for the groups the spread gives it. */
+  ownsGroup: (groupId: string) => boolean = () => true;
 
   constructor(
     private readonly config: GroupConfig,
@@ -176,7 +178,7 @@ export class GroupCoordinator {
           if (now - (emptySince ?? Number(committed!.commitTimestamp)) >= retentionMs) doomed.push({ topic, partition });
         }
       }
-      if (doomed.length === 0 || this.closed) continue;
+      if (doomed.length === 0 || !this.serves(group.groupId)) continue;
       await this.offsets.deleteOffsets(group.groupId, doomed);
       expired += doomed.length;
       this.maybeForget(group);
@@ -197,7 +199,7 @@ export class GroupCoordinator {
   // ---- JoinGroup ----------------------------------------------------------------------------
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
-    if (this.closed) return Promise.resolve(joinError(p.memberId, ErrorCode.NOT_COORDINATOR));
+    if (!this.serves(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.NOT_COORDINATOR));
     if (p.groupId === "") return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_GROUP_ID));
     if (p.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs || p.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs) {
       return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
@@ -456,7 +458,7 @@ export class GroupCoordinator {
   // ---- SyncGroup ----------------------------------------------------------------------------
 
   syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
-    if (this.closed) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
+    if (!this.serves(p.groupId)) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
     const group = this.groups.get(p.groupId);
     if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
@@ -570,7 +572,7 @@ export class GroupCoordinator {
   // ---- Heartbeat and session expiry ----------------------------------------------------------
 
   heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): number {
-    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (!this.serves(groupId)) return ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     const memberError = this.validateCurrentMember(group, memberId, groupInstanceId);
@@ -604,7 +606,7 @@ export class GroupCoordinator {
   // ---- LeaveGroup ---------------------------------------------------------------------------
 
   leaveGroup(groupId: string, leaving: MemberIdentity[]): LeaveGroupResult {
-    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, members: [] };
+    if (!this.serves(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, members: [] };
     const group = this.groups.get(groupId);
     const members = leaving.map((m) => ({ ...m, errorCode: group ? this.leave(group, m) : ErrorCode.UNKNOWN_MEMBER_ID }));
     return { errorCode: ErrorCode.NONE, members };
@@ -684,7 +686,7 @@ export class GroupCoordinator {
    * itself) is accepted while the group has no members, as Kafka does.
    */
   async commitOffsets(p: OffsetCommitParams): Promise<number> {
-    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (!this.serves(p.groupId)) return ErrorCode.NOT_COORDINATOR;
     if (p.groupId === "") return ErrorCode.INVALID_GROUP_ID;
     let group = this.groups.get(p.groupId);
     if (!group) {
@@ -753,7 +755,7 @@ export class GroupCoordinator {
 
   /** Only a group without members can be deleted; its offsets go with it (tombstones in __consumer_offsets). */
   async deleteGroup(groupId: string): Promise<number> {
-    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (!this.serves(groupId)) return ErrorCode.NOT_COORDINATOR;
     if (groupId === "") return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.GROUP_ID_NOT_FOUND;
@@ -771,7 +773,7 @@ export class GroupCoordinator {
    */
   async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<{ errorCode: number; subscribedTopics: Set<string> }> {
     const none = new Set<string>();
-    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, subscribedTopics: none };
+    if (!this.serves(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, subscribedTopics: none };
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, subscribedTopics: none };
     if (!group.is("Empty") && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, subscribedTopics: none };
@@ -809,6 +811,10 @@ export class GroupCoordinator {
   }
 
   // ---- Shutdown -----------------------------------------------------------------------------
+
+  private serves(groupId: string): boolean {
+    return !this.closed && this.ownsGroup(groupId);
+  }
 
   /** Cancels every timer and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR. */
   close(): void {

@@ -1,7 +1,8 @@
 /**
  * Kafka's GroupMetadataManager, for committed offsets: every commit is appended to the internal
  * `__consumer_offsets` topic as records keyed (group, topic, partition), and the latest value of
- * each key is kept in memory. At start-up the topic is read back, so commits survive a restart.
+ * each key is kept in memory. At start-up the topic is read back, so commits survive a restart; what
+ * other brokers sharing the storage append (a group's previous coordinator) is read as it arrives.
  *
  * Offsets committed inside a transaction (TxnOffsetCommit) are written at once as a
  * transactional batch of the producer, but stay pending, invisible to OffsetFetch, until the
@@ -78,6 +79,8 @@ export class GroupMetadataManager {
   static async load(logs: CoordinatorLogs, codec: Pick<Codec, "encodeRecordBatch" | "decodeRecordBatch">, config: OffsetsTopicConfig): Promise<GroupMetadataManager> {
     const manager = new GroupMetadataManager(logs, codec, config);
     await manager.load();
+    // A failed read (the database away) is retried at the next append.
+    await manager.log.follow(() => void manager.appends.run(() => manager.load()).catch(() => undefined));
     return manager;
   }
 
@@ -218,7 +221,7 @@ export class GroupMetadataManager {
     else this.groupRecords.delete(groupId);
   }
 
-  /** Replays the log: the last record of each key wins, a tombstone (null value) removes it. */
+  /** Replays what is new in the log: the last record of each key wins, a tombstone (null value) removes it. */
   private async load(): Promise<void> {
     for await (const batch of this.log.load()) {
       if (batch.kind === "marker") {

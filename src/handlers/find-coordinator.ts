@@ -1,11 +1,9 @@
 import { defineApi } from "./api.ts";
+import { GROUP_KEY_TYPE, TRANSACTION_KEY_TYPE } from "../cluster/broker-registry.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { FIND_COORDINATOR_REQUEST, decodeFindCoordinatorRequest } from "../protocol/generated/find-coordinator-request.ts";
 import { type FindCoordinatorResponse, encodeFindCoordinatorResponse } from "../protocol/generated/find-coordinator-response.ts";
 
-/** FindCoordinator key types: a consumer group, or a transactional.id (for InitProducerId's epochs). */
-const GROUP = 0;
-const TRANSACTION = 1;
 
 /** Each key's coordinator: this broker alone, or the live broker the cluster's spread names; v4+ asks for several keys at once. */
 export const findCoordinator = defineApi(
@@ -15,9 +13,9 @@ export const findCoordinator = defineApi(
   decodeFindCoordinatorRequest,
   encodeFindCoordinatorResponse,
   (ctx, req): FindCoordinatorResponse => {
-    const keyType = req.keyType ?? GROUP;
+    const keyType = req.keyType ?? GROUP_KEY_TYPE;
     const coordinator = (key: string) => {
-      if (keyType !== GROUP && keyType !== TRANSACTION) {
+      if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) {
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}`, nodeId: -1, host: "", port: -1 };
       }
       const { nodeId, host, port } = ctx.broker.coordinatorOf(keyType, key, ctx.listener, ctx.localAddress);

@@ -67,7 +67,7 @@ export class ClusterMetadata {
   readonly clientQuotas = new ClientQuotas();
 
   private constructor(
-    private readonly storage: Pick<StorageEngine, "createLog">,
+    private readonly storage: Pick<StorageEngine, "getLog" | "createLog">,
     private readonly codec: Codec,
     readonly nodeId: number,
     readonly directoryId: string,
@@ -230,6 +230,20 @@ export class ClusterMetadata {
     this.log = log;
     this.follow(log);
     return log;
+  }
+
+  /** Applies what other brokers sharing the storage appended and this one has not heard of yet. */
+  refresh(): Promise<void> {
+    return this.changes.run(async () => {
+      if (!this.log) {
+        // Another broker may have written the first change since this one started.
+        const log = await this.storage.getLog(CLUSTER_METADATA_TOPIC, 0);
+        if (!log) return;
+        this.log = log;
+        this.follow(log);
+      }
+      await this.catchUp(this.log);
+    });
   }
 
   /** Applies what other brokers sharing the storage append, in log order between this broker's own changes. */

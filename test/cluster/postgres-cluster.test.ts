@@ -8,6 +8,12 @@ import { startBroker, type RunningBroker } from "../../src/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../scripts/local-postgres.mjs";
 import { describeWith } from "../support/system-clients.ts";
+import { encodeRecordBatch } from "../helpers/record-batch.ts";
+import { decodeResponse, RawClient } from "../support/raw-client.ts";
+import { Produce } from "../support/messages.ts";
+import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
+import { batchSpans } from "../../src/storage/record-batches.ts";
+import { readBatchHeader } from "../../src/codec/batch-header.ts";
 
 let pg: LocalPostgres;
 let databases = 0;
@@ -92,4 +98,55 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     }
     expect(errors).toEqual([]);
   });
+
+  it("never hand out one offset twice, nor skip one, when two brokers append to one partition at once", async () => {
+    const [a, b] = await brokers(database(), 2);
+    await a.broker.createTopic("contended", 1);
+    const CONNECTIONS_PER_BROKER = 4;
+    const REQUESTS = 50;
+    const clients = await Promise.all(
+      [a, b].flatMap((x) => Array.from({ length: CONNECTIONS_PER_BROKER }, () => RawClient.connect(x.port))),
+    );
+    const acked = await Promise.all(
+      clients.map(async (raw, c) => {
+        const bases: bigint[] = [];
+        for (let i = 0; i < REQUESTS; i++) {
+          const values = [`c${c}-r${i}-a`, `c${c}-r${i}-b`, `c${c}-r${i}-c`];
+          const records = rawBatch(values);
+          raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "contended", partitionData: [{ index: 0, records }] }] }));
+          const response = decodeResponse((await raw.readFrame(10_000))!, Produce.request, Produce.response, 9);
+          const p = response.responses[0].partitionResponses[0];
+          expect(p.errorCode).toBe(ErrorCode.NONE);
+          bases.push(p.baseOffset);
+        }
+        raw.close();
+        return bases;
+      }),
+    );
+    const total = clients.length * REQUESTS;
+    const bases = acked.flat().sort((x, y) => (x < y ? -1 : 1));
+    expect(bases).toEqual(Array.from({ length: total }, (_, i) => BigInt(i * 3)));
+
+    // The log holds every batch once, back to back from 0, each at the offset its producer was told.
+    const log = (await b.broker.storage.getLog("contended", 0))!;
+    const read = await log.read(0n, 64 << 20, true);
+    if (read === "OFFSET_OUT_OF_RANGE") throw new Error("out of range");
+    const stored = [...batchSpans(read.records)].map((s) => readBatchHeader(read.records, s.position).baseOffset);
+    expect(stored).toEqual(bases);
+  });
 });
+
+function rawBatch(values: string[]): Uint8Array {
+  return encodeRecordBatch({
+    baseOffset: 0n,
+    partitionLeaderEpoch: -1,
+    attributes: 0,
+    lastOffsetDelta: values.length - 1,
+    firstTimestamp: 1726045973899n,
+    maxTimestamp: 1726045973899n,
+    producerId: -1n,
+    producerEpoch: -1,
+    baseSequence: -1,
+    records: values.map((v, i) => ({ attributes: 0, timestampDelta: 0, offsetDelta: i, key: null, value: new TextEncoder().encode(v), headers: [] })),
+  });
+}
