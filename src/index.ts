@@ -18,9 +18,12 @@ import type { StorageEngine, StorageEngineName } from "./storage/engine.ts";
 import { FilesEngine } from "./storage/files-engine.ts";
 import { DEFAULT_COMPACTION_CONFIG } from "./storage/cleaner.ts";
 import { GROUP_METADATA_TOPIC_NAME } from "./coordinator/group-metadata-manager.ts";
+import { TRANSACTION_STATE_TOPIC_NAME } from "./coordinator/transaction-state-manager.ts";
 import { startHttpListeners } from "./http/http-listener.ts";
 import { MemoryEngine } from "./storage/memory-engine.ts";
 import { PostgresEngine } from "./storage/postgres/postgres-engine.ts";
+
+const COMPACTED_INTERNAL_TOPICS = new Set([GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME]);
 
 export type { BrokerConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -111,8 +114,8 @@ async function openStorage(config: BrokerConfig, codec: Codec, log: Logger): Pro
       ? {
           backoffMs: config.logCleanerBackoffMs,
           dedupeBufferSize: config.logCleanerDedupeBufferSize,
-          // __consumer_offsets is compacted, as Kafka creates it with cleanup.policy=compact.
-          compactionOf: (topic) => (topic === GROUP_METADATA_TOPIC_NAME ? DEFAULT_COMPACTION_CONFIG : undefined),
+          // __consumer_offsets and __transaction_state are compacted, as Kafka creates them with cleanup.policy=compact.
+          compactionOf: (topic) => (COMPACTED_INTERNAL_TOPICS.has(topic) ? DEFAULT_COMPACTION_CONFIG : undefined),
           warn: (message) => log.error(message),
         }
       : undefined,
