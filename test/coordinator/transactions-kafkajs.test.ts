@@ -11,7 +11,8 @@ let broker: TestBroker;
 let kafka: Kafka;
 
 beforeAll(async () => {
-  broker = await startTestBroker();
+  // Timed-out transactions are looked for every 100 ms.
+  broker = await startTestBroker({ transactionAbortTimedOutTransactionCleanupIntervalMs: 100 });
   kafka = new Kafka({ clientId: "txn-kafkajs", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
 });
 afterAll(async () => {
@@ -28,8 +29,8 @@ async function createTopic(topic: string): Promise<void> {
   }
 }
 
-async function transactionalProducer(transactionalId: string): Promise<Producer> {
-  const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+async function transactionalProducer(transactionalId: string, transactionTimeout?: number): Promise<Producer> {
+  const producer = kafka.producer({ transactionalId, transactionTimeout, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return producer;
 }
@@ -123,5 +124,25 @@ describe("KafkaJS transactions", () => {
       await newer.disconnect();
     }
     expect(await consumeValues(topic, "txn-fenced-reader", false, 5)).toEqual(messages("newer", 5).map((m) => m.value).sort());
+  }, 60_000);
+
+  it("aborts a transaction left open past its timeout; read_committed consumers then read what follows it", async () => {
+    const topic = "txn-kafkajs-timeout";
+    await createTopic(topic);
+    const stalled = await transactionalProducer("txn-kafkajs-stalled", 500);
+    const other = await transactionalProducer("txn-kafkajs-after");
+    try {
+      const open = await stalled.transaction();
+      await open.send({ topic, messages: messages("stalled", 6) });
+      const after = await other.transaction();
+      await after.send({ topic, messages: messages("after", 6) });
+      await after.commit();
+      // Until the broker aborts the stalled transaction, the last stable offsets stay before it.
+      expect(await consumeValues(topic, "txn-timeout-reader", false, 6)).toEqual(messages("after", 6).map((m) => m.value).sort());
+      await expect(open.commit()).rejects.toThrow();
+    } finally {
+      await stalled.disconnect().catch(() => {});
+      await other.disconnect();
+    }
   }, 60_000);
 });
