@@ -123,6 +123,15 @@ export function restartMarkdown({ machine, restart }) {
   return out.join("\n");
 }
 
+/** The test kit's start-up table (bench/startup.mjs). */
+export function startupMarkdown({ machine, startup }) {
+  const out = [];
+  out.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, 1-minute load average ${machine.loadAverageAtStart.toFixed(2)} at the start and ${machine.loadAverageAtEnd.toFixed(2)} at the end. Milliseconds from the call (or the spawn) to the first answered ApiVersions request on a fresh loopback connection, each run a new broker; the first in-process start of the process, which also loads the WASM codec, took ${fmt(startup.firstInProcessMs)} ms.`);
+  out.push("");
+  out.push(table(["start", "runs", "median", "p90", "fastest"], startup.rows.map((r) => [r.label, String(r.runs), fmt(r.medianMs), fmt(r.p90Ms), fmt(r.minMs)])));
+  return out.join("\n");
+}
+
 /** Replaces a generated section of BENCHMARKS.md ("bench" or "bench:restart"), keeping the hand-written prose around it. */
 export function writeBenchmarksMd(path, generated, section = "bench") {
   const [BEGIN, END] = markers(section);

@@ -8,8 +8,9 @@ import { cpus, loadavg } from "node:os";
 import { checksum, measureGroup } from "./harness.mjs";
 import { crcPeers, kafkajsVarintDecode, kafkajsVarintEncode, plainVarintDecode, plainVarintEncode } from "./peers.mjs";
 import { crcPlot, restartPlot } from "./plot.mjs";
-import { checkTargets, markdown, restartMarkdown, writeBenchmarksMd } from "./report.mjs";
+import { checkTargets, markdown, restartMarkdown, startupMarkdown, writeBenchmarksMd } from "./report.mjs";
 import { restartSection } from "./restart.mjs";
+import { startupSection } from "./startup.mjs";
 import { loadCodec } from "../dist/codec.js";
 import { randomBytes, recordBatch, varintValues } from "./workload.mjs";
 
@@ -175,7 +176,7 @@ const NOTES = [
   "Encode always goes through the public API: the WASM codec copies keys and values into its memory and the finished batch out (`slice`).",
 ];
 
-const sections = (process.env.BENCH_SECTIONS ?? "codec,restart").split(",");
+const sections = (process.env.BENCH_SECTIONS ?? "codec,restart,startup").split(",");
 
 if (sections.includes("codec")) {
   const started = Date.now();
@@ -211,4 +212,13 @@ if (sections.includes("restart")) {
   writeFileSync(new URL("restart.svg", here), restartPlot(results.restart.rows));
   writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:restart");
   progress(`restart bench took ${results.seconds} s`);
+}
+
+if (sections.includes("startup")) {
+  const results = { machine: machine(), startup: await startupSection() };
+  results.machine.loadAverageAtEnd = loadavg()[0];
+  const report = startupMarkdown(results);
+  process.stdout.write(`${report}\n`);
+  writeFileSync(new URL("startup.json", here), `${JSON.stringify(results, null, 2)}\n`);
+  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:startup");
 }
