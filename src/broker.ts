@@ -4,7 +4,8 @@ import type { BrokerConfig } from "./config.ts";
 import type { Codec } from "./codec/types.ts";
 import type { Logger } from "./logger.ts";
 import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
-import { ClusterMetadata, type TopicMetadata } from "./storage/cluster-metadata.ts";
+import { ClusterMetadata, type ConfigChange, ConfigResourceType, type TopicMetadata } from "./storage/cluster-metadata.ts";
+import { type LogConfig, topicLogConfig } from "./storage/log-config.ts";
 import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
 import { type BrokerEndpoint, type BrokerRegistry, GROUP_KEY_TYPE, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
@@ -14,11 +15,11 @@ import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { ConsumerGroupCoordinator } from "./coordinator/consumer-group-coordinator.ts";
 import { ShareGroupCoordinator } from "./coordinator/share-group-coordinator.ts";
 import { ShareStateStore } from "./coordinator/share-state-store.ts";
-import { GROUP_METADATA_TOPIC_NAME, GroupMetadataManager } from "./coordinator/group-metadata-manager.ts";
+import { GROUP_METADATA_TOPIC_NAME, GroupMetadataManager, offsetsTopicConfigs } from "./coordinator/group-metadata-manager.ts";
 import { ProducerIdManager } from "./coordinator/producer-id-manager.ts";
 import { ProducerStates } from "./coordinator/producer-states.ts";
 import { TransactionCoordinator } from "./coordinator/transaction-coordinator.ts";
-import { TransactionStateManager } from "./coordinator/transaction-state-manager.ts";
+import { TRANSACTION_STATE_TOPIC_NAME, TransactionStateManager } from "./coordinator/transaction-state-manager.ts";
 import type { EndTransactionMarker } from "./storage/end-transaction-marker.ts";
 import { BrokerSecurity } from "./security/broker-security.ts";
 import type { ListenerConfig } from "./security/security-config.ts";
@@ -96,8 +97,12 @@ export class Broker {
   /** Reads the cluster metadata, committed offsets, producer ids and transactions back from `storage`. */
   static async open(config: BrokerConfig, codec: Codec, log: Logger, storage: StorageEngine): Promise<Broker> {
     const security = new BrokerSecurity(config.security, config.listeners);
-    const metadata = await ClusterMetadata.open(storage, codec, config.nodeId, security.metadataListeners);
-    await storage.removeStrayLogs?.((topic) => metadata.topicByName(topic)?.topicId);
+    // Topic configs are in the metadata being read here; until it is, only internal topics' logs open.
+    let metadata: ClusterMetadata | undefined;
+    storage.useConfigRepository((topic) => logConfigFor(config, metadata, topic));
+    metadata = await ClusterMetadata.open(storage, codec, config.nodeId, security.metadataListeners);
+    const opened = metadata;
+    await storage.removeStrayLogs?.((topic) => opened.topicByName(topic)?.topicId);
     const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
     const producerIds = await ProducerIdManager.open(storage.producerIds);
     const shareState = await ShareStateStore.open(storage, codec);
@@ -155,17 +160,26 @@ export class Broker {
   }
 
   /**
-   * Creates every partition log, then records the topic; if a log cannot be created (or the record
-   * cannot be written) the logs made are removed and nothing is recorded. Rejects with
-   * TopicExistsError if the name is taken.
+   * Creates every partition log, then records the topic and its config overrides (validated by
+   * the caller), which the logs then take on; if a log cannot be created (or the records cannot
+   * be written) the logs made are removed and nothing is recorded. Rejects with TopicExistsError
+   * if the name is taken.
    */
-  createTopic(name: string, numPartitions: number): Promise<TopicMetadata> {
-    return this.withNewLogs(name, (made) =>
-      this.metadata.createTopic(name, numPartitions, 1, async (topicId) => {
+  async createTopic(name: string, numPartitions: number, configs: ReadonlyMap<string, string> = new Map()): Promise<TopicMetadata> {
+    const topic = await this.withNewLogs(name, (made) =>
+      this.metadata.createTopic(name, numPartitions, 1, configs, async (topicId) => {
         made(0);
         for (let p = 0; p < numPartitions; p++) await this.storage.createLog(name, p, topicId);
       }),
     );
+    if (configs.size > 0) await this.storage.updateConfig(name);
+    return topic;
+  }
+
+  /** Records changed topic overrides (validated by the caller) in the metadata log, then applies them to the topic's logs. */
+  async alterTopicConfigs(name: string, changes: Iterable<ConfigChange>): Promise<void> {
+    await this.metadata.alterConfigs(ConfigResourceType.TOPIC, name, changes);
+    await this.storage.updateConfig(name);
   }
 
   /** Like createTopic: the new partitions' logs first, then their records. */
@@ -236,6 +250,18 @@ export class Broker {
     await Promise.all(this.servers.map((s) => s.close()));
     await this.storage.close();
   }
+}
+
+/**
+ * A topic's LogConfig: its overrides (ConfigRecords) over the broker's defaults; __consumer_offsets
+ * and __transaction_state have the configs Kafka creates them with (compacted). Until the metadata is read, user topics get the broker's defaults.
+ */
+export function logConfigFor(config: BrokerConfig, metadata: ClusterMetadata | undefined, topic: string): LogConfig {
+  // Kafka creates __transaction_state with the same configs (its segment.bytes default is the same 100 MiB).
+  if (topic === GROUP_METADATA_TOPIC_NAME || topic === TRANSACTION_STATE_TOPIC_NAME) {
+    return topicLogConfig(config.logConfig, offsetsTopicConfigs(config.offsetsTopicSegmentBytes));
+  }
+  return topicLogConfig(config.logConfig, metadata?.configs(ConfigResourceType.TOPIC, topic) ?? []);
 }
 
 function isWildcard(host: string): boolean {

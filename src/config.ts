@@ -1,7 +1,14 @@
-/** Broker configuration from a Kafka-style server.properties file. */
+/**
+ * Broker configuration from a Kafka-style server.properties file (Kafka's KafkaConfig). Every
+ * config the broker reads is a row of BROKER_CONFIGS (name, type, default, validator, doc), which
+ * DescribeConfigs also lists; the topic-config synonyms (log.retention.hours, message.max.bytes,
+ * ...) resolve into `logConfig`, the default LogConfig of every topic.
+ */
 import { readFileSync } from "node:fs";
 import { type ListenerConfig, type SecurityConfig, listenersFromProperties, securityFromProperties } from "./security/security-config.ts";
 import type { StorageEngineName } from "./storage/engine.ts";
+import { ConfigException, type ConfigKey, ConfigType, type ConfigValue, atLeast, parseConfigValue } from "./config-def.ts";
+import { LOG_BROKER_CONFIGS, type LogConfig, brokerLogConfig } from "./storage/log-config.ts";
 
 export interface BrokerConfig {
   nodeId: number;
@@ -24,18 +31,26 @@ export interface BrokerConfig {
   /** broker.heartbeat.interval.ms: how often it renews. */
   brokerHeartbeatIntervalMs: number;
   socketRequestMaxBytes: number;
-  /** message.max.bytes: the largest record batch Produce accepts (topics override it with max.message.bytes). */
-  messageMaxBytes: number;
   /** fetch.max.bytes: the most record bytes one Fetch response carries, whatever the request asks for. */
   fetchMaxBytes: number;
   autoCreateTopicsEnable: boolean;
   numPartitions: number;
-  logSegmentBytes: number;
-  logIndexIntervalBytes: number;
-  logIndexSizeMaxBytes: number;
+  /** The defaults of every topic's configs, from their broker synonyms (log.retention.ms, log.segment.bytes, ...). */
+  logConfig: LogConfig;
+  /** log.flush.offset.checkpoint.interval.ms: how often the recovery-point and log-start-offset checkpoints are written. */
   logFlushOffsetCheckpointIntervalMs: number;
-  logFlushIntervalMessages: number;
-  logFlushIntervalMs: number;
+  /** log.retention.check.interval.ms: how often the retention task looks for segments to delete. */
+  logRetentionCheckIntervalMs: number;
+  logCleanerEnable: boolean;
+  logCleanerBackoffMs: number;
+  logCleanerDedupeBufferSize: number;
+  offsetsRetentionMinutes: number;
+  offsetsRetentionCheckIntervalMs: number;
+  /** offsets.topic.segment.bytes: segment.bytes of __consumer_offsets. */
+  offsetsTopicSegmentBytes: number;
+  deleteTopicEnable: boolean;
+  /** The server.properties entries as given (DescribeConfigs' STATIC_BROKER_CONFIG source). */
+  staticConfigs: ReadonlyMap<string, string>;
   groupInitialRebalanceDelayMs: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
@@ -50,11 +65,6 @@ export interface BrokerConfig {
   deliveryCountLimit: number;
   maxRecordLocks: number;
   offsetsTopicNumPartitions: number;
-  offsetsRetentionMinutes: number;
-  logCleanerEnable: boolean;
-  logCleanerBackoffMs: number;
-  logCleanerDedupeBufferSize: number;
-  offsetsRetentionCheckIntervalMs: number;
   transactionMaxTimeoutMs: number;
   transactionStateLogNumPartitions: number;
   transactionAbortTimedOutTransactionCleanupIntervalMs: number;
@@ -105,25 +115,77 @@ function parseHttpListeners(value: string | undefined): HttpListener[] {
   });
 }
 
-function intProp(props: Map<string, string>, key: string, fallback: number): number {
-  const v = props.get(key);
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${key}=${v} is not a number`);
-  return n;
+function broker(name: string, type: ConfigType, defaultValue: string | null, doc: string, validator?: ConfigKey["validator"]): ConfigKey {
+  return { name, type, default: defaultValue, doc, validator, readOnly: true };
+}
+
+/** Every broker config this broker reads, sorted by name; all read-only (set in server.properties). */
+export const BROKER_CONFIGS: readonly ConfigKey[] = [
+  broker("advertised.listeners", ConfigType.STRING, null, "The listeners clients are told to connect to (Metadata), if not `listeners`."),
+  broker("auto.create.topics.enable", ConfigType.BOOLEAN, "true", "Create a topic when Metadata or Produce names one that does not exist."),
+  broker("broker.id", ConfigType.INT, "-1", "The node id, if node.id is not set."),
+  broker("broker.heartbeat.interval.ms", ConfigType.INT, "2000", "How often a broker sharing a PostgreSQL engine renews its lease.", atLeast(1)),
+  broker("broker.session.timeout.ms", ConfigType.INT, "9000", "How long a broker's lease lasts without renewal (PostgreSQL engine).", atLeast(1)),
+  broker("controller.listener.names", ConfigType.LIST, null, "Listeners of the controller, which clients are not served on."),
+  broker("delete.topic.enable", ConfigType.BOOLEAN, "true", "Whether DeleteTopics deletes topics (otherwise it answers TOPIC_DELETION_DISABLED)."),
+  broker("fetch.max.bytes", ConfigType.INT, "57671680", "The most record bytes one Fetch response carries, whatever the request asks for.", atLeast(1024)),
+  broker("group.consumer.assignors", ConfigType.LIST, "uniform,range", "The server-side assignors of KIP-848 consumer groups, the first the default."),
+  broker("group.consumer.heartbeat.interval.ms", ConfigType.INT, "5000", "How often KIP-848 consumer group members heartbeat.", atLeast(1)),
+  broker("group.consumer.session.timeout.ms", ConfigType.INT, "45000", "How long a KIP-848 consumer group member may go without a heartbeat.", atLeast(1)),
+  broker("group.share.delivery.count.limit", ConfigType.INT, "5", "How often a share group delivers a record before it is archived.", atLeast(1)),
+  broker("group.share.heartbeat.interval.ms", ConfigType.INT, "5000", "How often share group members heartbeat.", atLeast(1)),
+  broker("group.share.partition.max.record.locks", ConfigType.INT, "200", "The most records of one partition a share group has in flight.", atLeast(1)),
+  broker("group.share.record.lock.duration.ms", ConfigType.INT, "30000", "How long a share group member holds an acquired record.", atLeast(1)),
+  broker("group.share.session.timeout.ms", ConfigType.INT, "45000", "How long a share group member may go without a heartbeat.", atLeast(1)),
+  broker("group.initial.rebalance.delay.ms", ConfigType.INT, "3000", "How long a new group waits for more members before its first rebalance.", atLeast(0)),
+  broker("group.max.session.timeout.ms", ConfigType.INT, "1800000", "The longest session timeout a member may ask for.", atLeast(1)),
+  broker("group.min.session.timeout.ms", ConfigType.INT, "6000", "The shortest session timeout a member may ask for.", atLeast(1)),
+  broker("listeners", ConfigType.STRING, "PLAINTEXT://:9092", "The address the broker listens on (the first non-controller listener)."),
+  broker("log.cleaner.backoff.ms", ConfigType.LONG, "15000", "How long the cleaner sleeps when there is no log to clean.", atLeast(0)),
+  broker("log.cleaner.dedupe.buffer.size", ConfigType.LONG, "134217728", "The memory the cleaner uses to map keys to their latest offsets."),
+  broker("log.cleaner.enable", ConfigType.BOOLEAN, "true", "Run the log cleaner, which compacts topics with cleanup.policy=compact."),
+  broker("log.dir", ConfigType.STRING, "/tmp/kafka-logs", "The log directory, if log.dirs is not set."),
+  broker("log.dirs", ConfigType.LIST, null, "The directories partition logs are kept in."),
+  broker("log.flush.offset.checkpoint.interval.ms", ConfigType.INT, "60000", "How often each log dir's recovery-point and log-start-offset checkpoints are written.", atLeast(0)),
+  broker("log.retention.check.interval.ms", ConfigType.LONG, "300000", "How often the broker looks for segments to delete by retention.", atLeast(1)),
+  broker("node.id", ConfigType.INT, "-1", "This broker's id."),
+  broker("num.partitions", ConfigType.INT, "1", "The partition count of topics created without one.", atLeast(1)),
+  broker("offsets.retention.check.interval.ms", ConfigType.LONG, "600000", "How often committed offsets are checked for expiry.", atLeast(1)),
+  broker("offsets.retention.minutes", ConfigType.INT, "10080", "How long the committed offsets of an empty group are kept.", atLeast(1)),
+  broker("offsets.topic.num.partitions", ConfigType.INT, "1", "The partition count of __consumer_offsets (Kafka's default is 50, to spread groups over brokers).", atLeast(1)),
+  broker("offsets.topic.segment.bytes", ConfigType.INT, "104857600", "segment.bytes of __consumer_offsets.", atLeast(1)),
+  broker("socket.request.max.bytes", ConfigType.INT, "104857600", "The largest request the broker reads; a larger one closes the connection.", atLeast(1)),
+  broker("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.INT, "10000", "How often transactions past their timeout are aborted.", atLeast(1)),
+  broker("transaction.max.timeout.ms", ConfigType.INT, "900000", "The longest transaction timeout a producer may ask for.", atLeast(1)),
+  broker("transaction.state.log.num.partitions", ConfigType.INT, "1", "The partition count of __transaction_state (Kafka's default is 50, to spread coordinators over brokers).", atLeast(1)),
+  ...LOG_BROKER_CONFIGS.map((k) => ({ ...k, readOnly: true })),
+].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((k) => [k.name, k]));
+
+/** The value of a broker config: from `props` if given there (and not empty), else its default; a bad value throws. */
+function brokerValue<T extends ConfigValue>(props: Map<string, string>, name: string): T {
+  const key = BROKER_CONFIG_BY_NAME.get(name)!;
+  const raw = props.get(name);
+  const value = raw === undefined || raw === "" ? key.default : raw;
+  if (value === null) throw new ConfigException(`${name} has no default`);
+  return parseConfigValue(key, value) as T;
 }
 
 export function configFromProperties(props: Map<string, string>, env: Record<string, string | undefined> = {}): BrokerConfig {
   const listeners = listenersFromProperties(props);
   const [first] = listeners;
-  const logDirs = (props.get("log.dirs") ?? props.get("log.dir") ?? "/tmp/kafka-logs")
+  const logDirs = (props.get("log.dirs") ?? brokerValue<string>(props, "log.dir"))
     .split(",")
     .map((d) => d.trim())
     .filter(Boolean);
+  const int = (name: string) => brokerValue<number>(props, name);
+  const bool = (name: string) => brokerValue<boolean>(props, name);
+  const nodeId = int("node.id");
   const codec = env.KAFKA_CODEC ?? props.get("codec") ?? "wasm";
   if (codec !== "wasm" && codec !== "js") throw new Error(`codec must be wasm or js, not ${codec}`);
   return {
-    nodeId: intProp(props, "node.id", intProp(props, "broker.id", 1)),
+    nodeId: nodeId >= 0 ? nodeId : int("broker.id") >= 0 ? int("broker.id") : 1,
     host: first.host,
     port: first.port,
     advertisedHost: first.advertisedHost,
@@ -133,41 +195,40 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     logDirs,
     storageEngine: storageEngineProp(props.get("storage.engine") ?? "files"),
     storagePostgresUrl: props.get("storage.postgres.url") || undefined,
-    brokerSessionTimeoutMs: intProp(props, "broker.session.timeout.ms", 9000),
-    brokerHeartbeatIntervalMs: intProp(props, "broker.heartbeat.interval.ms", 2000),
-    socketRequestMaxBytes: intProp(props, "socket.request.max.bytes", 104857600),
-    messageMaxBytes: intProp(props, "message.max.bytes", 1048588),
-    fetchMaxBytes: intProp(props, "fetch.max.bytes", 57671680),
-    autoCreateTopicsEnable: (props.get("auto.create.topics.enable") ?? "true") === "true",
-    numPartitions: intProp(props, "num.partitions", 1),
-    logSegmentBytes: intProp(props, "log.segment.bytes", 1073741824),
-    logIndexIntervalBytes: intProp(props, "log.index.interval.bytes", 4096),
-    logIndexSizeMaxBytes: intProp(props, "log.index.size.max.bytes", 10485760),
-    logFlushOffsetCheckpointIntervalMs: intProp(props, "log.flush.offset.checkpoint.interval.ms", 60000),
-    logFlushIntervalMessages: intProp(props, "log.flush.interval.messages", Number.MAX_SAFE_INTEGER),
-    logFlushIntervalMs: intProp(props, "log.flush.interval.ms", Number.MAX_SAFE_INTEGER),
-    groupInitialRebalanceDelayMs: intProp(props, "group.initial.rebalance.delay.ms", 3000),
-    groupMinSessionTimeoutMs: intProp(props, "group.min.session.timeout.ms", 6000),
-    groupMaxSessionTimeoutMs: intProp(props, "group.max.session.timeout.ms", 1800000),
-    groupConsumerHeartbeatIntervalMs: intProp(props, "group.consumer.heartbeat.interval.ms", 5000),
-    groupConsumerSessionTimeoutMs: intProp(props, "group.consumer.session.timeout.ms", 45000),
-    groupConsumerAssignors: (props.get("group.consumer.assignors") ?? "uniform,range").split(",").map((a) => a.trim()).filter(Boolean),
-    groupShareHeartbeatIntervalMs: intProp(props, "group.share.heartbeat.interval.ms", 5000),
-    groupShareSessionTimeoutMs: intProp(props, "group.share.session.timeout.ms", 45000),
-    recordLockDurationMs: intProp(props, "group.share.record.lock.duration.ms", 30000),
-    deliveryCountLimit: intProp(props, "group.share.delivery.count.limit", 5),
-    maxRecordLocks: intProp(props, "group.share.partition.max.record.locks", 200),
-    // Kafka's default is 50, to spread groups over many brokers; one broker coordinates every group, so one partition.
-    offsetsTopicNumPartitions: intProp(props, "offsets.topic.num.partitions", 1),
-    offsetsRetentionMinutes: intProp(props, "offsets.retention.minutes", 10080),
-    logCleanerEnable: (props.get("log.cleaner.enable") ?? "true") === "true",
-    logCleanerBackoffMs: intProp(props, "log.cleaner.backoff.ms", 15000),
-    logCleanerDedupeBufferSize: intProp(props, "log.cleaner.dedupe.buffer.size", 134217728),
-    offsetsRetentionCheckIntervalMs: intProp(props, "offsets.retention.check.interval.ms", 600000),
-    transactionMaxTimeoutMs: intProp(props, "transaction.max.timeout.ms", 900000),
+    brokerSessionTimeoutMs: int("broker.session.timeout.ms"),
+    brokerHeartbeatIntervalMs: int("broker.heartbeat.interval.ms"),
+    socketRequestMaxBytes: int("socket.request.max.bytes"),
+    fetchMaxBytes: int("fetch.max.bytes"),
+    autoCreateTopicsEnable: bool("auto.create.topics.enable"),
+    numPartitions: int("num.partitions"),
+    logConfig: brokerLogConfig((name) => props.get(name) || undefined),
+    logFlushOffsetCheckpointIntervalMs: int("log.flush.offset.checkpoint.interval.ms"),
+    logRetentionCheckIntervalMs: int("log.retention.check.interval.ms"),
+    logCleanerEnable: bool("log.cleaner.enable"),
+    logCleanerBackoffMs: int("log.cleaner.backoff.ms"),
+    logCleanerDedupeBufferSize: int("log.cleaner.dedupe.buffer.size"),
+    offsetsRetentionMinutes: int("offsets.retention.minutes"),
+    offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms"),
+    offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes"),
+    deleteTopicEnable: bool("delete.topic.enable"),
+    staticConfigs: props,
+    groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms"),
+    groupMinSessionTimeoutMs: int("group.min.session.timeout.ms"),
+    groupMaxSessionTimeoutMs: int("group.max.session.timeout.ms"),
+    groupConsumerHeartbeatIntervalMs: int("group.consumer.heartbeat.interval.ms"),
+    groupConsumerSessionTimeoutMs: int("group.consumer.session.timeout.ms"),
+    groupConsumerAssignors: brokerValue<string[]>(props, "group.consumer.assignors"),
+    groupShareHeartbeatIntervalMs: int("group.share.heartbeat.interval.ms"),
+    groupShareSessionTimeoutMs: int("group.share.session.timeout.ms"),
+    recordLockDurationMs: int("group.share.record.lock.duration.ms"),
+    deliveryCountLimit: int("group.share.delivery.count.limit"),
+    maxRecordLocks: int("group.share.partition.max.record.locks"),
+    // One broker coordinates every group, so one partition (Kafka's default of 50 spreads groups over brokers).
+    offsetsTopicNumPartitions: int("offsets.topic.num.partitions"),
+    transactionMaxTimeoutMs: int("transaction.max.timeout.ms"),
     // Kafka's default is 50, for the same reason as offsets.topic.num.partitions.
-    transactionStateLogNumPartitions: intProp(props, "transaction.state.log.num.partitions", 1),
-    transactionAbortTimedOutTransactionCleanupIntervalMs: intProp(props, "transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000),
+    transactionStateLogNumPartitions: int("transaction.state.log.num.partitions"),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: int("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
     codec,
     verbose: env.KAFKA_VERBOSE === "1" || props.get("verbose") === "true",
     httpListeners: parseHttpListeners(props.get("http.listeners")),

@@ -26,7 +26,7 @@ export async function formatStorage(config: BrokerConfig, options: FormatOptions
     writeFileSync(metaProperties, `#\ncluster.id=${options.clusterId}\nnode.id=${config.nodeId}\nversion=1\n`);
   }
   const codec = await loadCodec("js");
-  const storage = FilesEngine.open({ ...config, codec, segmentBytes: config.logSegmentBytes });
+  const storage = FilesEngine.open({ logDirs: config.logDirs, nodeId: config.nodeId, codec });
   try {
     if (records.length > 0) await (await ClusterMetadata.open(storage, codec, config.nodeId)).append(records);
     return storage.clusterId;

@@ -5,25 +5,22 @@
  *   // ... connect any Kafka client to `localhost:${broker.port}` ...
  *   await broker.close();
  */
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrokerConfig, configFromProperties, loadConfig, parseProperties } from "./config.ts";
+import { type BrokerConfig, configFromProperties, parseProperties } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadCodec } from "./codec/index.ts";
 import type { Codec } from "./codec/types.ts";
 import { Broker, type BoundListener } from "./broker.ts";
 import type { StorageEngine, StorageEngineName } from "./storage/engine.ts";
 import { FilesEngine } from "./storage/files-engine.ts";
-import { DEFAULT_COMPACTION_CONFIG } from "./storage/cleaner.ts";
-import { GROUP_METADATA_TOPIC_NAME } from "./coordinator/group-metadata-manager.ts";
-import { TRANSACTION_STATE_TOPIC_NAME } from "./coordinator/transaction-state-manager.ts";
+import { hasCompactPolicy } from "./storage/log-config.ts";
 import { startHttpListeners } from "./http/http-listener.ts";
 import { MemoryEngine } from "./storage/memory-engine.ts";
 import { PostgresEngine } from "./storage/postgres/postgres-engine.ts";
-
-const COMPACTED_INTERNAL_TOPICS = new Set([GROUP_METADATA_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME]);
 
 export type { BrokerConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -31,6 +28,8 @@ export { loadConfig } from "./config.ts";
 export interface StartBrokerOptions extends Partial<BrokerConfig> {
   /** A server.properties file; explicit options override what it says. */
   propertiesFile?: string;
+  /** server.properties entries by Kafka's names (e.g. `"log.retention.check.interval.ms": "100"`), over the file's. */
+  properties?: Record<string, string>;
   logger?: Logger;
   /**
    * "files" (log.dirs), "memory" (nothing on disk), `{ engine: "postgres", url }`, or an engine
@@ -52,11 +51,11 @@ export interface RunningBroker {
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
-  const { propertiesFile, logger, storage: storageOption, ...overrides } = options;
+  const { propertiesFile, properties, logger, storage: storageOption, ...overrides } = options;
+  const props = parseProperties(propertiesFile ? readFileSync(propertiesFile, "utf8") : "");
+  for (const [name, value] of Object.entries(properties ?? {})) props.set(name, value);
   // In-process brokers default to a free loopback port; a properties file says where to listen.
-  const base = propertiesFile
-    ? loadConfig(propertiesFile, {})
-    : { ...configFromProperties(parseProperties(""), {}), host: "127.0.0.1", port: 0 };
+  const base = propertiesFile ? configFromProperties(props, {}) : { ...configFromProperties(props, {}), host: "127.0.0.1", port: 0 };
   const config: BrokerConfig = { ...base, ...overrides };
   if (typeof storageOption === "string") config.storageEngine = storageOption;
   if (typeof storageOption === "object" && "engine" in storageOption) Object.assign(config, { storageEngine: storageOption.engine, storagePostgresUrl: storageOption.url });
@@ -106,21 +105,17 @@ async function openStorage(config: BrokerConfig, codec: Codec, log: Logger): Pro
     logDirs: config.logDirs,
     nodeId: config.nodeId,
     codec,
-    segmentBytes: config.logSegmentBytes,
-    indexIntervalBytes: config.logIndexIntervalBytes,
-    maxIndexSize: config.logIndexSizeMaxBytes,
+    retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
     recoveryPointCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
     cleaner: config.logCleanerEnable
       ? {
           backoffMs: config.logCleanerBackoffMs,
           dedupeBufferSize: config.logCleanerDedupeBufferSize,
-          // __consumer_offsets and __transaction_state are compacted, as Kafka creates them with cleanup.policy=compact.
-          compactionOf: (topic) => (COMPACTED_INTERNAL_TOPICS.has(topic) ? DEFAULT_COMPACTION_CONFIG : undefined),
+          // Every log whose cleanup.policy includes compact (__consumer_offsets always has it), with its topic's settings.
+          compactionOf: (_topic, log) => (hasCompactPolicy(log.config) ? log.config : undefined),
           warn: (message) => log.error(message),
         }
       : undefined,
-    flushIntervalMessages: config.logFlushIntervalMessages,
-    flushIntervalMs: config.logFlushIntervalMs,
     log,
   });
 }

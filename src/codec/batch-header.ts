@@ -34,6 +34,8 @@ export const TRANSACTIONAL_BATCH = 0x10;
 /** attributes bit 5: a control batch (transaction markers, Raft control records), not data. */
 export const CONTROL_BATCH = 0x20;
 export const MAX_COMPRESSION = 4;
+/** attributes bit 3: max_timestamp is the broker's log-append time, not the producer's create time. */
+export const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
 
 /** The 61 header bytes of a batch: every field of a decoded batch but its records, plus their count. */
 export interface BatchHeader extends Omit<DecodedRecordBatch, "records"> {
@@ -98,4 +100,16 @@ export function setBaseOffset(bytes: Uint8Array, pos: number, baseOffset: bigint
 /** partition_leader_epoch is also outside the CRC; Kafka stamps the leader's epoch there. */
 export function setPartitionLeaderEpoch(bytes: Uint8Array, pos: number, epoch: number): void {
   view(bytes).setInt32(pos + BatchField.PartitionLeaderEpoch, epoch);
+}
+
+/**
+ * Stamps the batch at `pos` with log-append time, as Kafka does for message.timestamp.type=LogAppendTime:
+ * the timestamp-type attribute bit and max_timestamp change, so the CRC (attributes to the end) is recomputed.
+ */
+export function setLogAppendTime(bytes: Uint8Array, pos: number, timestamp: bigint, crc32c: (bytes: Uint8Array) => number): void {
+  const v = view(bytes);
+  v.setInt16(pos + BatchField.Attributes, v.getInt16(pos + BatchField.Attributes) | TIMESTAMP_TYPE_LOG_APPEND_TIME);
+  v.setBigInt64(pos + BatchField.MaxTimestamp, timestamp);
+  const end = pos + batchSizeAt(bytes, pos);
+  v.setUint32(pos + BatchField.Crc, crc32c(bytes.subarray(pos + BatchField.Attributes, end)));
 }

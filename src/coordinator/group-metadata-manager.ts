@@ -18,6 +18,15 @@ import { type CoordinatorLogs, type CoordinatorRecord, CoordinatorLog, readVersi
 
 export const GROUP_METADATA_TOPIC_NAME = "__consumer_offsets";
 
+/** The topic configs Kafka creates __consumer_offsets with: compacted, never deleted by retention. */
+export function offsetsTopicConfigs(segmentBytes: number): ReadonlyMap<string, string> {
+  return new Map([
+    ["cleanup.policy", "compact"],
+    ["compression.type", "producer"],
+    ["segment.bytes", String(segmentBytes)],
+  ]);
+}
+
 /** Key versions 0 and 1 are offset commits; 2 is group metadata, which this broker does not persist. */
 const OFFSET_COMMIT_KEY_VERSION = 1;
 /** Value version 3 carries the leader epoch and no expire timestamp, as Kafka 2.1+ writes it. */

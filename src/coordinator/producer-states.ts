@@ -15,15 +15,9 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { type EndTransactionMarker, endTransactionMarkerBatch, isControlBatch, readEndTransactionMarker } from "../storage/end-transaction-marker.ts";
 import { batchSpans } from "../storage/record-batches.ts";
 import { SerialQueue } from "../storage/serial-queue.ts";
-import type { LogAppendInfo, PartitionLog } from "../storage/engine.ts";
+import type { AppendRefusal, LogAppendInfo, PartitionLog } from "../storage/engine.ts";
 import type { ProducerIdManager } from "./producer-id-manager.ts";
 import { type ActiveProducer, ProducerStateManager } from "./producer-state.ts";
-
-/** Why an append was refused: OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH or INVALID_TXN_STATE. */
-export interface AppendRefusal {
-  errorCode: number;
-  errorMessage: string;
-}
 
 export class ProducerStates {
   private readonly states = new WeakMap<PartitionLog, Promise<ProducerStateManager>>();
@@ -82,7 +76,7 @@ export class ProducerStates {
         return { errorCode: analysis.errorCode, errorMessage: analysis.message };
       case "duplicate": {
         const records = headers.reduce((n, h) => n + BigInt(h.lastOffsetDelta) + 1n, 0n);
-        return { baseOffset: analysis.firstOffset, lastOffset: analysis.firstOffset + records - 1n };
+        return { baseOffset: analysis.firstOffset, lastOffset: analysis.firstOffset + records - 1n, logAppendTime: -1n };
       }
       case "append": {
         const appended = await log.appendAsLeader(batches);

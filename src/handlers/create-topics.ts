@@ -3,7 +3,10 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { CREATE_TOPICS_REQUEST, type CreatableTopic, decodeCreateTopicsRequest } from "../protocol/generated/create-topics-request.ts";
 import { type CreatableTopicResult, type CreateTopicsResponse, encodeCreateTopicsResponse } from "../protocol/generated/create-topics-response.ts";
 import type { Broker } from "../broker.ts";
+import { ConfigException } from "../config-def.ts";
 import { TopicExistsError } from "../storage/cluster-metadata.ts";
+import { validateTopicConfig } from "../storage/log-config.ts";
+import { topicConfigEntries } from "./config-entries.ts";
 import { collidingTopicError, topicNameError } from "./topic-name.ts";
 import { storageErrorCode } from "./storage-errors.ts";
 
@@ -32,13 +35,13 @@ export const createTopics = defineApi(
       topics: await mapInOrder(req.topics, async (t) =>
         counts.get(t.name)! > 1
           ? failed(t.name, ErrorCode.INVALID_REQUEST, `Topic ${t.name} appears more than once in the request`)
-          : createTopic(ctx.broker, t, req.validateOnly ?? false),
+          : createTopic(ctx.broker, t, req.validateOnly ?? false, ctx.apiVersion),
       ),
     };
   },
 );
 
-async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean): Promise<CreatableTopicResult> {
+async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: boolean, version: number): Promise<CreatableTopicResult> {
   const nameError = topicNameError(t.name) ?? collidingTopicError(t.name, broker.metadata.topics());
   if (nameError) return failed(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (broker.metadata.topicByName(t.name)) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -54,15 +57,36 @@ async function createTopic(broker: Broker, t: CreatableTopic, validateOnly: bool
     return failed(t.name, ErrorCode.INVALID_REPLICATION_FACTOR,
       `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
   }
+  const configs = new Map<string, string>();
+  try {
+    for (const { name, value } of t.configs) {
+      if (configs.has(name)) throw new ConfigException(`Config ${name} appears more than once for topic ${t.name}`);
+      validateTopicConfig(name, value);
+      configs.set(name, value!);
+    }
+  } catch (err) {
+    if (!(err instanceof ConfigException)) throw err;
+    return failed(t.name, ErrorCode.INVALID_CONFIG, err.message);
+  }
   let topicId: string | undefined;
   try {
-    topicId = validateOnly ? undefined : (await broker.createTopic(t.name, numPartitions)).topicId;
+    topicId = validateOnly ? undefined : (await broker.createTopic(t.name, numPartitions, configs)).topicId;
   } catch (err) {
     // Another request created it while this one waited for its turn.
     if (err instanceof TopicExistsError) return failed(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
     return failed(t.name, storageErrorCode({ broker }, err), (err as Error).message);
   }
-  return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions, replicationFactor, configs: [] };
+  // v5+ answers with the topic's configs as DescribeConfigs would report them.
+  const described = version >= 5 ? topicConfigEntries(broker.config.staticConfigs, configs) : [];
+  return {
+    name: t.name,
+    topicId,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    numPartitions,
+    replicationFactor,
+    configs: described.map((e) => ({ name: e.key.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.sensitive })),
+  };
 }
 
 function requestedPartitions(broker: Broker, t: CreatableTopic): number {

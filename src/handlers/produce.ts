@@ -53,31 +53,25 @@ async function appendToLog(ctx: RequestContext, transactionalId: string | null, 
   if (!log) return failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const records = p.records;
   if (!records || records.length === 0) return failed(p.index, ErrorCode.INVALID_RECORD, "no record batch");
-  const tooLarge = largestBatch(records) > ctx.broker.config.messageMaxBytes;
-  if (tooLarge) return failed(p.index, ErrorCode.MESSAGE_TOO_LARGE, `a record batch is larger than message.max.bytes (${ctx.broker.config.messageMaxBytes})`);
+  // The topic's configs, checked before the CRCs are: max.message.bytes (its default is the broker's
+  // message.max.bytes), segment.bytes, and the CreateTime timestamp bounds.
+  const tooLarge = log.analyzeAndValidate(records);
+  if (tooLarge) return failed(p.index, tooLarge.errorCode, tooLarge.errorMessage);
   const verdict = ctx.broker.codec.validateRecordBatches(records);
   if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
   const refusal = checkTransactional(ctx, transactionalId, topic, p.index, records);
   if (refusal) return failed(p.index, refusal.errorCode, refusal.errorMessage);
   const appended = await ctx.broker.producerStates.appendAsLeader(log, records);
   if ("errorCode" in appended) return failed(p.index, appended.errorCode, appended.errorMessage);
-  const { baseOffset } = appended;
   return {
     index: p.index,
     errorCode: ErrorCode.NONE,
-    baseOffset,
-    logAppendTimeMs: -1n,
+    baseOffset: appended.baseOffset,
+    logAppendTimeMs: appended.logAppendTime,
     logStartOffset: log.logStartOffset,
     recordErrors: [],
     errorMessage: null,
   };
-}
-
-/** The size of the largest whole batch (validation reports anything that is not whole). */
-function largestBatch(records: Uint8Array): number {
-  let largest = 0;
-  for (const { size } of batchSpans(records)) largest = Math.max(largest, size);
-  return largest;
 }
 
 /**

@@ -139,7 +139,7 @@ class CleanRun {
     const endOffset = await this.buildOffsetMap({ ...section, firstUncleanableOffset: stableEnd });
     if (endOffset === undefined) return undefined;
     const segments = this.log.inactiveSegments.filter((s, i, all) => s.baseOffset < endOffset && (all[i + 1]?.baseOffset ?? this.log.activeSegmentBaseOffset) <= endOffset);
-    for (const group of groupSegments(segments, this.log.maxSegmentBytes)) {
+    for (const group of groupSegments(segments, this.log.config.segmentBytes)) {
       if (!(await this.cleanInto(group))) return undefined;
     }
     return { endOffset, nextDeleteHorizonMs: this.nextDeleteHorizonMs };

@@ -50,6 +50,14 @@ export class TopicExistsError extends Error {
   }
 }
 
+/** ConfigRecord's resource_type, as Kafka's ConfigResource.Type numbers it. */
+export const ConfigResourceType = { TOPIC: 2, BROKER: 4 } as const;
+
+/** A config change: a value to set, or null to remove the override. */
+export type ConfigChange = [name: string, value: string | null];
+
+const NO_CONFIGS: ReadonlyMap<string, string> = new Map();
+
 /** The epoch a lone KRaft controller elects itself with; used until the log shows another. */
 const FIRST_CONTROLLER_EPOCH = 1;
 /** partitionChange leader value meaning "the leader did not change". */
@@ -58,6 +66,8 @@ const NO_LEADER_CHANGE = -2;
 export class ClusterMetadata {
   private readonly byName = new Map<string, TopicMetadata>();
   private readonly byId = new Map<string, TopicMetadata>();
+  /** Config overrides by `<resource type>:<resource name>`, as ConfigRecords set them. */
+  private readonly configsByResource = new Map<string, Map<string, string>>();
   private controllerEpoch = FIRST_CONTROLLER_EPOCH;
   /** Changes are written one at a time, each checked against the state the one before left. */
   private readonly changes = new SerialQueue();
@@ -110,16 +120,17 @@ export class ClusterMetadata {
   }
 
   /**
-   * Appends a TopicRecord and its PartitionRecords in one batch; this broker leads every
-   * partition. Rejects with TopicExistsError when the name is taken (also by a change that was
-   * still being written when this one was asked for). `beforeCommit` runs once the change is
-   * checked, before anything is written: where the partition logs are made, so a topic is recorded
-   * only once every one exists.
+   * Appends a TopicRecord, its ConfigRecords (the caller validated them) and its PartitionRecords
+   * in one batch, as Kafka's controller does; this broker leads every partition. Rejects with
+   * TopicExistsError when the name is taken (also by a change that was still being written when
+   * this one was asked for). `beforeCommit` runs once the change is checked, before anything is
+   * written: where the partition logs are made, so a topic is recorded only once every one exists.
    */
   createTopic(
     name: string,
     numPartitions: number,
     replicationFactor: number,
+    configs: Iterable<[string, string]> = [],
     beforeCommit: (topicId: string) => Awaitable<void> = () => {},
   ): Promise<TopicMetadata> {
     return this.changes.run(async () => {
@@ -128,11 +139,28 @@ export class ClusterMetadata {
       if (replicationFactor !== 1) throw new RangeError(`replication factor ${replicationFactor} needs more than this one broker`);
       const topicId = this.newTopicId();
       await beforeCommit(topicId);
-      await this.commit([{ type: "TopicRecord", record: { name, topicId } }, ...this.partitionRecords(topicId, 0, numPartitions)]);
+      await this.commit([
+        { type: "TopicRecord", record: { name, topicId } },
+        ...this.configRecords(ConfigResourceType.TOPIC, name, configs),
+        ...this.partitionRecords(topicId, 0, numPartitions),
+      ]);
       // Another broker sharing the log appended a TopicRecord for the name first.
       const topic = this.byId.get(topicId);
       if (!topic) throw new TopicExistsError(name);
       return topic;
+    });
+  }
+
+  /** The config overrides of a resource (a topic by name; a broker by id, "" for the cluster default). */
+  configs(resourceType: number, resourceName: string): ReadonlyMap<string, string> {
+    return this.configsByResource.get(`${resourceType}:${resourceName}`) ?? NO_CONFIGS;
+  }
+
+  /** Appends one ConfigRecord per change (validated by the caller) in one batch: the changes apply together or not at all. */
+  alterConfigs(resourceType: number, resourceName: string, changes: Iterable<ConfigChange>): Promise<void> {
+    const records = this.configRecords(resourceType, resourceName, changes);
+    return this.changes.run(async () => {
+      if (records.length > 0) await this.commit(records);
     });
   }
 
@@ -184,6 +212,10 @@ export class ClusterMetadata {
       if (!this.byId.has(id) && id !== CLUSTER_METADATA_TOPIC_ID && !uuidToBase64(id).startsWith("-")) return id;
     }
     throw new Error("could not draw an unused topic id");
+  }
+
+  private configRecords(resourceType: number, resourceName: string, configs: Iterable<[string, string | null]>): MetadataRecord[] {
+    return [...configs].map(([name, value]) => ({ type: "ConfigRecord", record: { resourceType, resourceName, name, value } }));
   }
 
   private partitionRecords(topicId: string, from: number, to: number): MetadataRecord[] {
@@ -308,7 +340,20 @@ export class ClusterMetadata {
         const topic = this.byId.get(m.record.topicId);
         if (!topic) return;
         this.byId.delete(topic.topicId);
-        if (this.byName.get(topic.name) === topic) this.byName.delete(topic.name);
+        if (this.byName.get(topic.name) !== topic) return;
+        this.byName.delete(topic.name);
+        // As Kafka's controller: a deleted topic's overrides go with it, so a new topic of that name starts clean.
+        this.configsByResource.delete(`${ConfigResourceType.TOPIC}:${topic.name}`);
+        return;
+      }
+      case "ConfigRecord": {
+        const { resourceType, resourceName, name, value } = m.record;
+        const key = `${resourceType}:${resourceName}`;
+        const configs = this.configsByResource.get(key) ?? new Map<string, string>();
+        if (value === null) configs.delete(name);
+        else configs.set(name, value);
+        if (configs.size > 0) this.configsByResource.set(key, configs);
+        else this.configsByResource.delete(key);
         return;
       }
     }

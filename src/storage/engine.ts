@@ -13,10 +13,11 @@
  * between reading state and appending (idempotent producers' sequence checks) is serialised per
  * partition above the engine, in ProducerStates.
  */
-import type { FetchDataInfo, LogAppendInfo, OFFSET_OUT_OF_RANGE, TimestampAndOffset } from "./unified-log.ts";
+import type { LogConfig } from "./log-config.ts";
+import type { AppendRefusal, FetchDataInfo, LogAppendInfo, OFFSET_OUT_OF_RANGE, TimestampAndOffset } from "./unified-log.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 
-export type { FetchDataInfo, LogAppendInfo, TimestampAndOffset } from "./unified-log.ts";
+export type { AppendRefusal, FetchDataInfo, LogAppendInfo, TimestampAndOffset } from "./unified-log.ts";
 export type { AbortedTxn } from "./transaction-index.ts";
 export { OFFSET_OUT_OF_RANGE } from "./unified-log.ts";
 
@@ -30,6 +31,8 @@ export interface PartitionLog {
   readonly highWatermark: bigint;
   /** Bytes the log holds (Kafka's Log Size metric). */
   readonly size: number;
+  /** Why the topic's configs refuse these batches (max.message.bytes, segment.bytes, timestamp bounds), if they do. */
+  analyzeAndValidate(batches: Uint8Array): AppendRefusal | undefined;
   /**
    * Appends whole batches the caller has validated, rewriting each base_offset in place so
    * batch i starts where batch i-1 ended; resolves once the batches are in the log (durable as
@@ -59,6 +62,8 @@ export interface PartitionLog {
   collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): Awaitable<AbortedTxn[]>;
   /** Makes everything appended so far durable (fsync; a no-op where appends are durable on their own). */
   flush(): Awaitable<void>;
+  /** DeleteRecords: moves the log start offset forward to `offset` (at most the high watermark); resolves with the new start. */
+  maybeIncrementLogStartOffset(offset: bigint): Awaitable<bigint>;
 }
 
 /** Where a read may put the bytes it copies (a connection's recycled buffers). */
@@ -110,6 +115,13 @@ export interface StorageEngine {
   removeStrayLogs?(currentTopicId: (topic: string) => string | undefined): Awaitable<void>;
   /** Where the partition logs are: DescribeLogDirs, AlterReplicaLogDirs. */
   describeLogDirs(): Awaitable<LogDirDescription[]>;
+  /**
+   * Where topics' configs come from (the broker's metadata over its defaults, Kafka's
+   * ConfigRepository): logs opened from now on get theirs from `logConfig`.
+   */
+  useConfigRepository(logConfig: (topic: string) => LogConfig): void;
+  /** The topic's configs changed (AlterConfigs): its logs read them again. */
+  updateConfig(topic: string): Awaitable<void>;
   /** Flushes and releases everything; the engine is not used afterwards. */
   close(): Awaitable<void>;
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseProperties } from "../config.ts";
 import type { LogDirDescription, ProducerIdState, ProducerIdStore, StorageEngine } from "./engine.ts";
 import { CLUSTER_METADATA_TOPIC, LogManager, type LogManagerConfig } from "./log-manager.ts";
+import type { LogConfig } from "./log-config.ts";
 import type { UnifiedLog } from "./unified-log.ts";
 import { uuidFromBase64 } from "./uuid-base64.ts";
 
@@ -70,6 +71,19 @@ export class FilesEngine implements StorageEngine {
         .map((p) => ({ topic: p.topic, partition: p.partition, size: this.logs.getLog(p.topic, p.partition)?.size ?? 0 })),
       space: fileSystemSpace(path),
     }));
+  }
+
+  useConfigRepository(logConfig: (topic: string) => LogConfig): void {
+    this.logs.useConfigRepository(logConfig);
+  }
+
+  updateConfig(topic: string): void {
+    this.logs.updateConfig(topic);
+  }
+
+  /** The retention check, at once (it also runs every log.retention.check.interval.ms); returns how many segments were deleted. */
+  cleanupLogs(nowMs = Date.now()): number {
+    return this.logs.cleanupLogs(nowMs);
   }
 
   close(): void {

@@ -7,6 +7,8 @@ export const TIME_INDEX_FILE_SUFFIX = ".timeindex";
 export const TXN_INDEX_FILE_SUFFIX = ".txnindex";
 /** A segment the LogCleaner is still writing; removed at start-up. */
 export const CLEANED_FILE_SUFFIX = ".cleaned";
+/** A deleted segment's files, removed file.delete.delay.ms later (or at start-up). */
+export const DELETED_FILE_SUFFIX = ".deleted";
 /** A cleaned segment about to replace the ones it was built from; the swap is completed at start-up. */
 export const SWAP_FILE_SUFFIX = ".swap";
 

@@ -7,6 +7,8 @@
  * `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` (rewritten every
  * `log.flush.offset.checkpoint.interval.ms` and at shutdown) and, between a clean shutdown and
  * the next start, the `.kafka_cleanshutdown` marker that lets every log open without recovery.
+ * Each log gets its topic's LogConfig, and the retention check runs every
+ * log.retention.check.interval.ms.
  */
 import { randomUUID } from "node:crypto";
 import fs, { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -22,15 +24,28 @@ import {
   syncDirectory,
   writeOffsetCheckpoint,
 } from "./offset-checkpoint-file.ts";
+import type { Codec } from "../codec/types.ts";
 import { LogCleaner, type LogCleanerConfig } from "./log-cleaner.ts";
-import { type LogConfig, type LogRecoveryState, UnifiedLog } from "./unified-log.ts";
+import { DEFAULT_LOG_CONFIG, LONG_MAX, type LogConfig, logConfig } from "./log-config.ts";
+import { type LogOptions, type LogRecoveryState, UnifiedLog } from "./unified-log.ts";
 
-export interface LogManagerConfig extends LogConfig {
+export interface LogManagerConfig {
+  /** The LogCleaner re-encodes compacted batches with encodeRecordBatch. */
+  codec: Pick<Codec, "crc32c" | "decodeRecordBatch" | "encodeRecordBatch">;
+  /** A topic's configs: its overrides over the broker's defaults (Kafka's defaults if not given). */
+  logConfig?: (topic: string) => LogConfig;
   /** log.flush.offset.checkpoint.interval.ms: how often the recovery points are written. */
   recoveryPointCheckpointIntervalMs?: number;
   /** The LogCleaner's settings; no cleaner runs without them (log.cleaner.enable=false). */
   cleaner?: Omit<LogCleanerConfig, "codec">;
+  /** log.retention.check.interval.ms; no periodic check when not given (call cleanupLogs). */
+  retentionCheckIntervalMs?: number;
+  /** Told about damaged data cut off at open or replay, and files that could not be closed or checkpointed. */
+  log?: LogOptions["log"];
 }
+
+/** setInterval fires at once for longer delays. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Kafka's CleanShutdownFileHandler file. */
 export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
@@ -47,6 +62,14 @@ export const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([CLUSTER_METADATA_TOPIC, "__consumer_offsets", "__transaction_state", "__share_group_state"]);
 
 const DELETE_SUFFIX = "-delete";
+
+/**
+ * The metadata log's configs, whatever the broker's defaults: never rolled by age (its batches
+ * keep the writer's timestamps, the tester's are years old, and one file is the layout Kafka's
+ * tools and the tester read) and never deleted by retention (Kafka bounds it with snapshots,
+ * which this broker does not write).
+ */
+export const CLUSTER_METADATA_LOG_CONFIG = logConfig({ segmentMs: Number(LONG_MAX), retentionMs: -1, retentionBytes: -1 });
 
 /**
  * "my-topic-12" → { topic: "my-topic", partition: 12 }. Topic names may hold '-' and '.', so the
@@ -83,14 +106,22 @@ export class LogManager {
   /** Compacts the logs whose cleanup.policy includes compact. */
   readonly cleaner: LogCleaner | undefined;
   private readonly pendingDeletes = new Set<Promise<void>>();
+  private readonly retentionTimer: NodeJS.Timeout | undefined;
+  private configRepository: ((topic: string) => LogConfig) | undefined;
 
   private constructor(
     readonly logDirs: string[],
     private readonly config: LogManagerConfig,
   ) {
+    this.configRepository = config.logConfig;
     this.checkpointTimer = setInterval(() => this.checkpointOrWarn(), config.recoveryPointCheckpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
     this.cleaner = config.cleaner && new LogCleaner(this, logDirs, { ...config.cleaner, codec: config.codec });
+    const retentionInterval = config.retentionCheckIntervalMs;
+    if (retentionInterval !== undefined) {
+      this.retentionTimer = setInterval(() => this.cleanupLogs(), Math.min(retentionInterval, MAX_TIMER_MS));
+      this.retentionTimer.unref();
+    }
   }
 
   /**
@@ -180,13 +211,47 @@ export class LogManager {
     const dir = this.partitions.get(partitionDirName(topic, partition));
     if (!dir) return undefined;
     if (topicId !== undefined && dir.topicId !== undefined && dir.topicId !== topicId) return undefined;
-    dir.log ??= UnifiedLog.open(dir.path, this.config, dir.state);
+    dir.log ??= UnifiedLog.open(dir.path, this.logOptions(topic), dir.state);
     return dir.log;
   }
 
   /** Every partition directory, with the log dir it lives in. */
   listPartitions(): (TopicPartition & { logDir: string })[] {
     return [...this.partitions.values()].map((d) => ({ topic: d.topic, partition: d.partition, logDir: dirname(d.path) }));
+  }
+
+  /** The topic's LogConfig as its logs get it. */
+  logConfig(topic: string): LogConfig {
+    if (topic === CLUSTER_METADATA_TOPIC) return CLUSTER_METADATA_LOG_CONFIG;
+    return this.configRepository?.(topic) ?? DEFAULT_LOG_CONFIG;
+  }
+
+  /** Where topics' configs come from from now on (see StorageEngine.useConfigRepository). */
+  useConfigRepository(logConfig: (topic: string) => LogConfig): void {
+    this.configRepository = logConfig;
+  }
+
+  /** Re-reads the topic's configs into its open logs (after AlterConfigs). */
+  updateConfig(topic: string): void {
+    const config = this.logConfig(topic);
+    for (const dir of this.partitions.values()) if (dir.topic === topic) dir.log?.updateConfig(config);
+  }
+
+  /**
+   * The retention check: every partition's log deletes the segments retention (or DeleteRecords)
+   * has left behind. Returns how many segments were deleted.
+   */
+  cleanupLogs(nowMs = Date.now()): number {
+    let deleted = 0;
+    for (const dir of [...this.partitions.values()]) {
+      const log = this.getLog(dir.topic, dir.partition);
+      if (log) deleted += log.deleteOldSegments(nowMs);
+    }
+    return deleted;
+  }
+
+  private logOptions(topic: string): LogOptions {
+    return { codec: this.config.codec, config: this.logConfig(topic), log: this.config.log };
   }
 
   /**
@@ -203,7 +268,7 @@ export class LogManager {
     const path = join(this.logDirs[0], name);
     let log: UnifiedLog;
     try {
-      log = UnifiedLog.create(path, topicId, this.config);
+      log = UnifiedLog.create(path, topicId, this.logOptions(topic));
     } catch (err) {
       rmSync(path, { recursive: true, force: true });
       throw err;
@@ -269,6 +334,7 @@ export class LogManager {
   close(): void {
     clearInterval(this.checkpointTimer);
     this.cleaner?.shutdown();
+    clearInterval(this.retentionTimer);
     let clean = true;
     for (const dir of this.partitions.values()) {
       try {

@@ -83,6 +83,8 @@ export class LogSegment {
   /** The last offset of the batch where the largest timestamp was reached (Kafka's shallowOffsetOfMaxTimestamp). */
   private offsetOfMaxTimestamp: bigint;
   private bytesSinceLastIndexEntry = 0;
+  /** When the segment got its first batch, by the broker's clock: what segment.ms measures its age from. */
+  private firstAppendMs: number | undefined;
 
   private constructor(
     private _file: string,
@@ -197,7 +199,8 @@ export class LogSegment {
    * write, so they are in the file before the caller acknowledges them, then indexes them. A
    * write that fails part way (a full disk) is cut off again, so the file ends at a whole batch.
    */
-  append(batches: Uint8Array): void {
+  append(batches: Uint8Array, nowMs = Date.now()): void {
+    if (this._size === 0) this.firstAppendMs = nowMs;
     const spans = [...batchSpans(batches)];
     const end = spans.length === 0 ? 0 : spans[spans.length - 1].position + spans[spans.length - 1].size;
     if (end === 0 || end !== batches.length) throw new RangeError("append needs whole record batches");
@@ -277,6 +280,25 @@ export class LogSegment {
       return undefined;
     });
   }
+
+  /**
+   * How long the segment has been collecting records, for segment.ms: since its first append by
+   * the broker's clock (for a segment opened from disk, since its file was created). Kafka measures
+   * from the first batch's timestamp to the incoming one's, which rolls at every append when
+   * producers' clocks (or replayed fixtures) disagree; the broker's clock cannot.
+   */
+  timeWaitedForRoll(nowMs: number): number {
+    if (this._size === 0) return 0;
+    this.firstAppendMs ??= fileBirthMs(fs.fstatSync(this.fd));
+    return nowMs - this.firstAppendMs;
+  }
+
+  /** The newest timestamp in the segment (retention.ms counts from it), the file's mtime when there is none. */
+  largestTimestamp(): number {
+    return this._maxTimestamp >= 0n ? Number(this._maxTimestamp) : fs.fstatSync(this.fd).mtimeMs;
+  }
+
+
 
   /** Preallocates the indexes so appends never grow their files (Kafka's resizeIndexes on the active segment). */
   makeActive(): void {
@@ -427,6 +449,10 @@ export class LogSegment {
     // The CRC-32C covers the batch from its attributes to its end.
     return this.config.codec.crc32c(bytes.subarray(BatchField.Attributes)) === batch.header.crc;
   }
+}
+
+function fileBirthMs(stat: fs.Stats): number {
+  return stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
 }
 
 /**

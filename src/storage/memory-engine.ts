@@ -9,7 +9,19 @@ import { freemem, totalmem } from "node:os";
 import type { BatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import { type AbortedTxn, AbortedTxnList } from "./transaction-index.ts";
-import type { FetchDataInfo, LogDirDescription, LogAppendInfo, PartitionLog, ProducerIdState, ProducerIdStore, StorageEngine, TimestampAndOffset } from "./engine.ts";
+import type {
+  AppendRefusal,
+  FetchDataInfo,
+  LogDirDescription,
+  LogAppendInfo,
+  PartitionLog,
+  ProducerIdState,
+  ProducerIdStore,
+  StorageEngine,
+  TimestampAndOffset,
+} from "./engine.ts";
+import { DEFAULT_LOG_CONFIG, type LogConfig } from "./log-config.ts";
+import { analyzeAndValidate, maybeStampLogAppendTime } from "./log-validator.ts";
 import { UNASSIGNED_DIRECTORY_ID } from "./files-engine.ts";
 import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
 import { assignOffsets, lastOffsetOf, recordAtOrAfter } from "./record-batches.ts";
@@ -34,14 +46,17 @@ export class MemoryLog implements PartitionLog {
   private endOffset = 0n;
   private maxTimestamp = -1n;
   private bytes = 0;
+  private _logStartOffset = 0n;
 
   constructor(
     readonly topicId: string,
-    private readonly codec: Pick<Codec, "decodeRecordBatch">,
+    private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">,
+    /** The topic's configs: the size, timestamp and LogAppendTime ones apply (nothing is rolled or deleted here). */
+    public config: LogConfig = DEFAULT_LOG_CONFIG,
   ) {}
 
   get logStartOffset(): bigint {
-    return 0n;
+    return this._logStartOffset;
   }
 
   get logEndOffset(): bigint {
@@ -56,10 +71,15 @@ export class MemoryLog implements PartitionLog {
     return this.bytes;
   }
 
+  analyzeAndValidate(batches: Uint8Array): AppendRefusal | undefined {
+    return analyzeAndValidate(this.config, batches, Date.now());
+  }
+
   /** Keeps a copy of each batch: the caller's buffer (a request frame) is not ours to hold. */
   appendAsLeader(batches: Uint8Array): LogAppendInfo {
     const baseOffset = this.endOffset;
     const assigned = assignOffsets(batches, baseOffset);
+    const logAppendTime = maybeStampLogAppendTime(this.config, assigned, batches, Date.now(), this.codec.crc32c);
     for (const { position, size, header } of assigned.batches) {
       this.stored.push({ header, lastOffset: lastOffsetOf(header), bytes: batches.slice(position, position + size) });
       if (header.maxTimestamp > this.maxTimestamp) this.maxTimestamp = header.maxTimestamp;
@@ -67,7 +87,7 @@ export class MemoryLog implements PartitionLog {
     this.bytes += batches.length;
     this.endOffset = assigned.lastOffset + 1n;
     for (const listener of [...this.listeners]) listener();
-    return { baseOffset, lastOffset: assigned.lastOffset };
+    return { baseOffset, lastOffset: assigned.lastOffset, logAppendTime };
   }
 
   read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): FetchDataInfo | typeof OFFSET_OUT_OF_RANGE {
@@ -112,6 +132,16 @@ export class MemoryLog implements PartitionLog {
 
   flush(): void {}
 
+  /** DeleteRecords: the batches wholly below the new start are dropped at once. */
+  maybeIncrementLogStartOffset(offset: bigint): bigint {
+    if (offset > this.highWatermark) throw new RangeError(`offset ${offset} is past the high watermark ${this.highWatermark}`);
+    if (offset <= this._logStartOffset) return this._logStartOffset;
+    this._logStartOffset = offset;
+    const below = this.indexFor(offset);
+    for (const { bytes } of this.stored.splice(0, below)) this.bytes -= bytes.length;
+    return offset;
+  }
+
   /** The first batch whose last offset is at least `offset` (stored.length when none). */
   private indexFor(offset: bigint): number {
     return searchLast(this.stored.length, (i) => this.stored[i].lastOffset < offset) + 1;
@@ -141,7 +171,17 @@ export class MemoryEngine implements StorageEngine {
   readonly producerIds: ProducerIdStore = new MemoryProducerIds();
   private readonly logs = new Map<string, { topic: string; partition: number; log: MemoryLog }>();
 
-  constructor(private readonly codec: Pick<Codec, "decodeRecordBatch">) {}
+  private configRepository: (topic: string) => LogConfig = () => DEFAULT_LOG_CONFIG;
+
+  constructor(private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">) {}
+
+  useConfigRepository(logConfig: (topic: string) => LogConfig): void {
+    this.configRepository = logConfig;
+  }
+
+  updateConfig(topic: string): void {
+    for (const entry of this.logs.values()) if (entry.topic === topic) entry.log.config = this.configRepository(topic);
+  }
 
   getLog(topic: string, partition: number): MemoryLog | undefined {
     return this.logs.get(partitionDirName(topic, partition))?.log;
@@ -150,7 +190,7 @@ export class MemoryEngine implements StorageEngine {
   createLog(topic: string, partition: number, topicId: string): MemoryLog {
     const existing = this.getLog(topic, partition);
     if (existing) return existing;
-    const log = new MemoryLog(topicId, this.codec);
+    const log = new MemoryLog(topicId, this.codec, topic === CLUSTER_METADATA_TOPIC ? DEFAULT_LOG_CONFIG : this.configRepository(topic));
     this.logs.set(partitionDirName(topic, partition), { topic, partition, log });
     return log;
   }

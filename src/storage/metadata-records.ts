@@ -6,6 +6,7 @@
  */
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
+import { CONFIG_RECORD, type ConfigRecord, decodeConfigRecord, encodeConfigRecord } from "../protocol/generated/metadata/config-record.ts";
 import {
   PARTITION_CHANGE_RECORD,
   type PartitionChangeRecord,
@@ -59,6 +60,7 @@ import {
 export type {
   AccessControlEntryRecord,
   ClientQuotaRecord,
+  ConfigRecord,
   PartitionChangeRecord,
   PartitionRecord,
   RemoveAccessControlEntryRecord,
@@ -77,7 +79,8 @@ export type MetadataRecord =
   | { type: "UserScramCredentialRecord"; record: UserScramCredentialRecord }
   | { type: "RemoveUserScramCredentialRecord"; record: RemoveUserScramCredentialRecord }
   | { type: "AccessControlEntryRecord"; record: AccessControlEntryRecord }
-  | { type: "RemoveAccessControlEntryRecord"; record: RemoveAccessControlEntryRecord };
+  | { type: "RemoveAccessControlEntryRecord"; record: RemoveAccessControlEntryRecord }
+  | { type: "ConfigRecord"; record: ConfigRecord };
 
 const FRAME_VERSION = 1;
 
@@ -127,6 +130,7 @@ const CODECS: Codecs = {
     decode: decodeRemoveAccessControlEntryRecord,
     encode: encodeRemoveAccessControlEntryRecord,
   },
+  ConfigRecord: { ...CONFIG_RECORD, writeVersion: 0, decode: decodeConfigRecord, encode: encodeConfigRecord },
 };
 
 const TYPE_BY_API_KEY = new Map<number, MetadataRecord["type"]>(

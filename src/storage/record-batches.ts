@@ -1,9 +1,16 @@
 /** Walking RecordBatches laid back to back in memory, by their batch_length fields alone. */
-import { BATCH_HEADER_SIZE, type BatchHeader, COMPRESSION_MASK, TRANSACTIONAL_BATCH, batchSizeAt, readBatchHeader, setBaseOffset } from "../codec/batch-header.ts";
+import {
+  BATCH_HEADER_SIZE,
+  type BatchHeader,
+  COMPRESSION_MASK,
+  TIMESTAMP_TYPE_LOG_APPEND_TIME,
+  TRANSACTIONAL_BATCH,
+  batchSizeAt,
+  readBatchHeader,
+  setBaseOffset,
+} from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import type { TimestampAndOffset } from "./log-segment.ts";
-
-const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
 
 export interface BatchSpan {
   position: number;

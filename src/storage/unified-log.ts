@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import type { Logger } from "../logger.ts";
-import { DEFAULT_INDEX_SIZE_MAX_BYTES } from "./index-file.ts";
+import { DEFAULT_LOG_CONFIG, type LogConfig, hasDeletePolicy } from "./log-config.ts";
 import {
   CLEANED_FILE_SUFFIX,
+  DELETED_FILE_SUFFIX,
   INDEX_FILE_SUFFIX,
   LOG_FILE_SUFFIX,
   SWAP_FILE_SUFFIX,
@@ -20,6 +21,7 @@ import {
   offsetFileName,
   parseOffsetFileName,
 } from "./log-file-utils.ts";
+import { type AppendRefusal, analyzeAndValidate, maybeStampLogAppendTime } from "./log-validator.ts";
 import { LogSegment, type LogSegmentConfig, type TimestampAndOffset } from "./log-segment.ts";
 import { syncDirectory } from "./offset-checkpoint-file.ts";
 import { searchLast } from "./offset-index.ts";
@@ -31,25 +33,17 @@ import type { AbortedTxn } from "./transaction-index.ts";
 
 export type { TimestampAndOffset } from "./log-segment.ts";
 
-export interface LogConfig {
-  /** The LogCleaner re-encodes compacted batches with encodeRecordBatch. */
-  codec: Pick<Codec, "crc32c" | "decodeRecordBatch" | "encodeRecordBatch">;
-  /** log.segment.bytes: a new segment is rolled before an append that would grow the active one past this. */
-  segmentBytes?: number;
-  /** log.index.interval.bytes */
-  indexIntervalBytes?: number;
-  /** log.index.size.max.bytes */
-  maxIndexSize?: number;
-  /** log.flush.interval.messages: fsync once this many records are unflushed. */
-  flushIntervalMessages?: number;
-  /** log.flush.interval.ms: fsync once the oldest unflushed append is this old. */
-  flushIntervalMs?: number;
+export type { LogConfig } from "./log-config.ts";
+export type { AppendRefusal } from "./log-validator.ts";
+
+export interface LogOptions {
+  codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
+  /** The topic's configs (segment.bytes, retention.ms, flush.messages, ...); Kafka's defaults if not given. */
+  config?: LogConfig;
   /** Told about damaged data cut off at open or replay. */
   log?: Pick<Logger, "warn">;
 }
 
-export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
-export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
 
 /** What the log dir knows about a log from its last run (Kafka's LogLoader inputs). */
 export interface LogRecoveryState {
@@ -79,6 +73,8 @@ export interface LogAppendInfo {
   baseOffset: bigint;
   /** Offset assigned to the last record. */
   lastOffset: bigint;
+  /** The time the batches were stamped with under message.timestamp.type=LogAppendTime, else -1. */
+  logAppendTime: bigint;
 }
 
 /** ListOffsets' special timestamps. */
@@ -112,20 +108,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class UnifiedLog implements PartitionLog {
   private readonly segments: LogSegment[];
   private readonly listeners = new Set<() => void>();
-  private readonly segmentBytes: number;
-  private readonly flushIntervalMessages: number;
-  private readonly flushIntervalMs: number;
+  private _config: LogConfig;
   private unflushedMessages = 0;
   private dirty = false;
   private lastFlushMs = Date.now();
   private flushTimer: NodeJS.Timeout | undefined;
   private _recoveryPoint: bigint;
   private _logStartOffset: bigint;
+  /** Segments renamed to .deleted whose files are removed once file.delete.delay.ms has passed. */
+  private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout>();
 
   private constructor(
     readonly dir: string,
     segments: LogSegment[],
-    private readonly segmentConfig: LogSegmentConfig,
+    private segmentConfig: LogSegmentConfig,
     config: LogConfig,
     state: LogRecoveryState,
   ) {
@@ -133,24 +129,20 @@ export class UnifiedLog implements PartitionLog {
     const first = segments[0].baseOffset;
     this._recoveryPoint = bigMin(state.recoveryPoint ?? first, this.logEndOffset);
     this._logStartOffset = bigMax(first, bigMin(state.logStartOffset ?? first, this.logEndOffset));
-    this.segmentBytes = config.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    this.flushIntervalMessages = config.flushIntervalMessages ?? Number.MAX_SAFE_INTEGER;
-    this.flushIntervalMs = config.flushIntervalMs ?? Number.MAX_SAFE_INTEGER;
+    this._config = config;
   }
 
   /**
    * Opens every segment in `dir` (an empty one at offset 0 if there is none), as Kafka's
    * LogLoader does: after a clean shutdown every segment is trusted (its indexes are read, not
    * its batches, unless an index is missing or corrupt); after a crash the segments from the one
-   * holding the recovery point on are recovered from their batch headers.
+   * holding the recovery point on are recovered from their batch headers. Files of a deletion a
+   * crash interrupted (`.deleted`) are removed first.
    */
-  static open(dir: string, config: LogConfig, state: LogRecoveryState = UNKNOWN_STATE): UnifiedLog {
-    const segmentConfig: LogSegmentConfig = {
-      indexIntervalBytes: config.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES,
-      maxIndexSize: config.maxIndexSize ?? DEFAULT_INDEX_SIZE_MAX_BYTES,
-      codec: config.codec,
-      log: config.log,
-    };
+  static open(dir: string, options: LogOptions, state: LogRecoveryState = UNKNOWN_STATE): UnifiedLog {
+    const config = options.config ?? DEFAULT_LOG_CONFIG;
+    const segmentConfig = UnifiedLog.segmentConfig(config, options);
+    for (const name of readdirSync(dir)) if (parseOffsetFileName(name)?.state === DELETED_FILE_SUFFIX) rmSync(join(dir, name), { force: true });
     completeInterruptedSwaps(dir, segmentConfig);
     const baseOffsets = onFile(dir, () => readdirSync(dir))
       .map((name) => parseOffsetFileName(name))
@@ -179,14 +171,30 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /** Creates the directory and its partition.metadata (if needed), then opens the log. */
-  static create(dir: string, topicId: string, config: LogConfig): UnifiedLog {
+  static create(dir: string, topicId: string, options: LogOptions): UnifiedLog {
     onFile(dir, () => {
       mkdirSync(dir, { recursive: true });
       writePartitionMetadata(dir, topicId);
     });
-    return UnifiedLog.open(dir, config);
+    return UnifiedLog.open(dir, options);
   }
 
+  private static segmentConfig(config: LogConfig, { codec, log }: Pick<LogSegmentConfig, "codec" | "log">): LogSegmentConfig {
+    return { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, codec, log };
+  }
+
+  /** The topic's configs this log runs by. */
+  get config(): LogConfig {
+    return this._config;
+  }
+
+  /** Applies changed topic configs (AlterConfigs) to the next append, roll and retention check (index settings: to new segments). */
+  updateConfig(config: LogConfig): void {
+    this._config = config;
+    this.segmentConfig = UnifiedLog.segmentConfig(config, this.segmentConfig);
+  }
+
+  /** The first offset consumers can read: moved forward by retention and DeleteRecords, never back. */
   get logStartOffset(): bigint {
     return this._logStartOffset;
   }
@@ -203,11 +211,6 @@ export class UnifiedLog implements PartitionLog {
 
   get activeSegmentBaseOffset(): bigint {
     return this.activeSegment.baseOffset;
-  }
-
-  /** log.segment.bytes: the LogCleaner groups segments into cleaned ones of at most this size. */
-  get maxSegmentBytes(): number {
-    return this.segmentBytes;
   }
 
   /** A new segment with `.cleaned` files beside the log's own, for the LogCleaner to fill (any stale one is replaced). */
@@ -264,20 +267,27 @@ export class UnifiedLog implements PartitionLog {
     return this.segments[this.segments.length - 1];
   }
 
+  /** Why the topic's configs refuse these batches (LogValidator), if they do. */
+  analyzeAndValidate(batches: Uint8Array, nowMs = Date.now()): AppendRefusal | undefined {
+    return analyzeAndValidate(this._config, batches, nowMs);
+  }
+
   /**
    * Appends back-to-back batches the caller has validated, rewriting each base_offset in place
-   * so batch i starts where batch i-1 ended; the bytes are in the file when this returns.
+   * so batch i starts where batch i-1 ended (and, under LogAppendTime, each max_timestamp and
+   * CRC); the bytes are in the file when this returns.
    */
-  appendAsLeader(batches: Uint8Array): LogAppendInfo {
+  appendAsLeader(batches: Uint8Array, nowMs = Date.now()): LogAppendInfo {
     const baseOffset = this.logEndOffset;
-    const { lastOffset, records } = assignOffsets(batches, baseOffset);
-    this.maybeRoll(batches.length, lastOffset);
-    this.activeSegment.append(batches);
+    const assigned = assignOffsets(batches, baseOffset);
+    const logAppendTime = maybeStampLogAppendTime(this._config, assigned, batches, nowMs, this.segmentConfig.codec.crc32c);
+    this.maybeRoll(batches.length, assigned.lastOffset, nowMs);
+    this.activeSegment.append(batches, nowMs);
     this.dirty = true;
-    this.unflushedMessages += records;
+    this.unflushedMessages += assigned.records;
     this.maybeFlush();
     this.notifyAppend();
-    return { baseOffset, lastOffset };
+    return { baseOffset, lastOffset: assigned.lastOffset, logAppendTime };
   }
 
   /**
@@ -382,13 +392,18 @@ export class UnifiedLog implements PartitionLog {
     this.lastFlushMs = Date.now();
   }
 
-  /** Flushes (as Kafka does on a clean shutdown) and closes the segment files. */
+  /** Flushes (as Kafka does on a clean shutdown) and closes the segment files; deleted segments are removed now. */
   close(): void {
     this.activeSegment.seal();
     // The sealed indexes are fsynced too, before the checkpoints call the log clean.
     this.dirty = true;
     this.flush();
     this.listeners.clear();
+    for (const [segment, timer] of this.pendingDeletes) {
+      clearTimeout(timer);
+      segment.deleteFiles();
+    }
+    this.pendingDeletes.clear();
     for (const segment of this.segments) segment.close();
   }
 
@@ -416,14 +431,87 @@ export class UnifiedLog implements PartitionLog {
     this._logStartOffset = bigMin(this._logStartOffset, this.logEndOffset);
   }
 
+  get numberOfSegments(): number {
+    return this.segments.length;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset forward to `offset` (at most the high watermark);
+   * segments wholly below it are deleted by the next retention check. Returns the new start.
+   */
+  maybeIncrementLogStartOffset(offset: bigint): bigint {
+    if (offset > this.highWatermark) throw new RangeError(`offset ${offset} is past the high watermark ${this.highWatermark}`);
+    if (offset > this._logStartOffset) this._logStartOffset = offset;
+    return this._logStartOffset;
+  }
+
+  /**
+   * The retention check (Kafka's deleteOldSegments): deletes, oldest first, the segments wholly
+   * below the log start offset and, with cleanup.policy=delete, those whose newest timestamp is
+   * older than retention.ms or that put the log over retention.bytes. The active segment goes
+   * too when it qualifies (a new empty one is rolled first), so an idle topic empties. Returns
+   * how many segments were deleted.
+   */
+  deleteOldSegments(nowMs = Date.now()): number {
+    const { retentionMs, retentionBytes } = this._config;
+    const deletePolicy = hasDeletePolicy(this._config);
+    let excessBytes = deletePolicy && retentionBytes >= 0 ? this.size - retentionBytes : 0;
+    let count = 0;
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i];
+      const upperBound = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.logEndOffset;
+      if (segment.size === 0) break;
+      const belowStart = upperBound <= this._logStartOffset;
+      const expired = deletePolicy && retentionMs >= 0 && nowMs - segment.largestTimestamp() > retentionMs;
+      const overSize = excessBytes - segment.size >= 0;
+      if (!belowStart && !expired && !overSize) break;
+      excessBytes -= segment.size;
+      count++;
+    }
+    if (count === 0) return 0;
+    if (count === this.segments.length) this.roll();
+    for (const segment of this.segments.splice(0, count)) this.asyncDeleteSegment(segment);
+    if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset;
+    return count;
+  }
+
+  /** Renames the segment's files to .deleted at once and removes them after file.delete.delay.ms, as Kafka does. */
+  private asyncDeleteSegment(segment: LogSegment): void {
+    segment.changeFileSuffixes("", DELETED_FILE_SUFFIX);
+    const timer = setTimeout(() => {
+      this.pendingDeletes.delete(segment);
+      segment.deleteFiles();
+    }, Math.min(this._config.fileDeleteDelayMs, MAX_TIMER_MS));
+    timer.unref();
+    this.pendingDeletes.set(segment, timer);
+  }
+
   private segmentIndexFor(offset: bigint): number {
     return Math.max(0, searchLast(this.segments.length, (i) => this.segments[i].baseOffset <= offset));
   }
 
-  private maybeRoll(incomingBytes: number, lastOffset: bigint): void {
+  /**
+   * Rolls before an append that would grow the active segment past segment.bytes, once it is
+   * older than segment.ms, or when its indexes cannot take the batches.
+   */
+  private maybeRoll(incomingBytes: number, lastOffset: bigint, nowMs: number): void {
     const active = this.activeSegment;
-    if (active.size === 0 || (active.size + incomingBytes <= this.segmentBytes && !active.needsRoll(lastOffset))) return;
-    // The rolled segment is never written again; make it durable once, like Kafka's flush on roll.
+    if (active.size === 0) return;
+    const { segmentBytes, segmentMs, segmentJitterMs } = this._config;
+    const full = active.size + incomingBytes > segmentBytes || active.needsRoll(lastOffset);
+    const old = active.timeWaitedForRoll(nowMs) > segmentMs - this.rollJitterMs(segmentMs, segmentJitterMs);
+    if (full || old) this.roll();
+  }
+
+  /** Kafka's per-segment jitter: a stable share of segment.jitter.ms (never more than segment.ms), by base offset. */
+  private rollJitterMs(segmentMs: number, segmentJitterMs: number): number {
+    const jitter = Math.min(segmentJitterMs, segmentMs);
+    return jitter <= 0 ? 0 : Number(this.activeSegment.baseOffset % BigInt(Math.floor(jitter)));
+  }
+
+  /** Starts a new active segment at the log end; the rolled one is never written again, so it is made durable once. */
+  private roll(): void {
+    const active = this.activeSegment;
     active.seal();
     active.flush();
     this._recoveryPoint = active.nextOffset;
@@ -434,10 +522,11 @@ export class UnifiedLog implements PartitionLog {
 
   private maybeFlush(): void {
     const sinceFlush = Date.now() - this.lastFlushMs;
-    if (this.unflushedMessages >= this.flushIntervalMessages || sinceFlush >= this.flushIntervalMs) {
+    const { flushMessages, flushMs } = this._config;
+    if (this.unflushedMessages >= flushMessages || sinceFlush >= flushMs) {
       this.flush();
-    } else if (this.flushTimer === undefined && this.flushIntervalMs <= MAX_TIMER_MS) {
-      this.flushTimer = setTimeout(() => this.flush(), this.flushIntervalMs - sinceFlush);
+    } else if (this.flushTimer === undefined && flushMs <= MAX_TIMER_MS) {
+      this.flushTimer = setTimeout(() => this.flush(), flushMs - sinceFlush);
       this.flushTimer.unref();
     }
   }

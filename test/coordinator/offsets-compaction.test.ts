@@ -19,7 +19,7 @@ let client: RawClient;
 
 beforeAll(async () => {
   // Small segments so that commits roll many; a short backoff so the cleaner looks often.
-  broker = await startTestBroker({ logSegmentBytes: 4096, logCleanerBackoffMs: 20 });
+  broker = await startTestBroker({ properties: { "offsets.topic.segment.bytes": "4096" }, logCleanerBackoffMs: 20 });
   await broker.running.broker.createTopic(TOPIC, PARTITIONS);
   client = await RawClient.connect(broker.port);
 });

@@ -34,16 +34,16 @@ describe("ProducerStates over an engine with async appends", () => {
     const states = new ProducerStates(producerIds, codec);
     const log = slowLog(engine.createLog("t", 0, "71a59a51-8968-4f8b-937e-2d59b2dc350e"));
 
-    expect(await states.appendAsLeader(log, idempotentBatch(producerId, 0, 2))).toEqual({ baseOffset: 0n, lastOffset: 1n });
+    expect(await states.appendAsLeader(log, idempotentBatch(producerId, 0, 2))).toEqual({ baseOffset: 0n, lastOffset: 1n, logAppendTime: -1n });
     // Five in flight at once, as a producer with max.in.flight 5 sends them.
     const inFlight = await Promise.all([2, 3, 4, 5, 6].map((seq) => states.appendAsLeader(log, idempotentBatch(producerId, seq))));
-    expect(inFlight).toEqual([2n, 3n, 4n, 5n, 6n].map((o) => ({ baseOffset: o, lastOffset: o })));
+    expect(inFlight).toEqual([2n, 3n, 4n, 5n, 6n].map((o) => ({ baseOffset: o, lastOffset: o, logAppendTime: -1n })));
     // A retry of one of them is answered with its offset, not written again; a gap is refused.
     const [retry, gap] = await Promise.all([
       states.appendAsLeader(log, idempotentBatch(producerId, 4)),
       states.appendAsLeader(log, idempotentBatch(producerId, 9)),
     ]);
-    expect(retry).toEqual({ baseOffset: 4n, lastOffset: 4n });
+    expect(retry).toEqual({ baseOffset: 4n, lastOffset: 4n, logAppendTime: -1n });
     expect(gap).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     expect(log.logEndOffset).toBe(7n);
   });

@@ -17,7 +17,7 @@ let broker: TestBroker;
 let client: RawClient;
 
 beforeAll(async () => {
-  broker = await startTestBroker({ logSegmentBytes: 4096, logCleanerBackoffMs: 20 });
+  broker = await startTestBroker({ properties: { "offsets.topic.segment.bytes": "4096" }, logCleanerBackoffMs: 20 });
   client = await RawClient.connect(broker.port);
 });
 afterAll(async () => {

@@ -13,7 +13,7 @@ let running: RunningBroker;
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "broker-produce-limits-"));
-  running = await startBroker({ logDirs: [dir], logger: silentLogger, messageMaxBytes: 10_000 });
+  running = await startBroker({ logDirs: [dir], logger: silentLogger, properties: { "message.max.bytes": "10000" } });
 });
 afterAll(async () => {
   await running?.close();

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
-import { ClusterMetadata, TopicExistsError, type TopicMetadata } from "../../src/storage/cluster-metadata.ts";
+import { ClusterMetadata, ConfigResourceType, TopicExistsError, type TopicMetadata } from "../../src/storage/cluster-metadata.ts";
 import { FilesEngine } from "../../src/storage/files-engine.ts";
 import { decodeMetadataRecord } from "../../src/storage/metadata-records.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
@@ -136,5 +136,27 @@ describe("ClusterMetadata", () => {
     await expect(metadata.createTopic("fig", 1, 3)).rejects.toThrow(RangeError);
     await expect(metadata.createPartitions("kiwi", 1)).rejects.toThrow(RangeError);
     await expect(metadata.deleteTopic("nope")).rejects.toThrow();
+  });
+});
+
+describe("ClusterMetadata configs", () => {
+  it("records topic overrides as ConfigRecords, replays them, and drops them with the topic", async () => {
+    const dir = tempDir();
+    let metadata = await openMetadata(dir);
+    await metadata.createTopic("orders", 1, 1, [["retention.ms", "1000"], ["cleanup.policy", "compact"]]);
+    await metadata.alterConfigs(ConfigResourceType.TOPIC, "orders", [["retention.ms", null], ["segment.bytes", "4096"]]);
+    const expected = new Map([["cleanup.policy", "compact"], ["segment.bytes", "4096"]]);
+    expect(metadata.configs(ConfigResourceType.TOPIC, "orders")).toEqual(expected);
+    const bytes = fs.readFileSync(join(dir, METADATA_LOG));
+    const types = [...batchSpans(bytes)].flatMap(({ position, size }) =>
+      codec.decodeRecordBatch(bytes.subarray(position, position + size)).records.map((r) => decodeMetadataRecord(r.value!)!.type),
+    );
+    expect(types).toEqual(["TopicRecord", "ConfigRecord", "ConfigRecord", "PartitionRecord", "ConfigRecord", "ConfigRecord"]);
+    metadata = await reopen(metadata, dir);
+    expect(metadata.configs(ConfigResourceType.TOPIC, "orders")).toEqual(expected);
+    await metadata.deleteTopic("orders");
+    await metadata.createTopic("orders", 1, 1);
+    metadata = await reopen(metadata, dir);
+    expect(metadata.configs(ConfigResourceType.TOPIC, "orders").size).toBe(0);
   });
 });

@@ -125,9 +125,9 @@ describe.each(engines)("the $name engine", (e) => {
     const engine = await open();
     const log = await engine.createLog("t", 0, TOPIC_ID);
     expect(log.logEndOffset).toBe(0n);
-    expect(await log.appendAsLeader(batch(["a", "b", "c"]))).toEqual({ baseOffset: 0n, lastOffset: 2n });
+    expect(await log.appendAsLeader(batch(["a", "b", "c"]))).toEqual({ baseOffset: 0n, lastOffset: 2n, logAppendTime: -1n });
     // Two batches in one append: the second starts where the first ended, whatever base offsets the client wrote.
-    expect(await log.appendAsLeader(concat(batch(["d"], undefined, 40n), batch(["e", "f"], undefined, 7n)))).toEqual({ baseOffset: 3n, lastOffset: 5n });
+    expect(await log.appendAsLeader(concat(batch(["d"], undefined, 40n), batch(["e", "f"], undefined, 7n)))).toEqual({ baseOffset: 3n, lastOffset: 5n, logAppendTime: -1n });
     const concurrent = await Promise.all(Array.from({ length: 20 }, (_, i) => log.appendAsLeader(batch([`x${i}`, `y${i}`]))));
     const bases = concurrent.map((c) => c.baseOffset).sort((a, b) => (a < b ? -1 : 1));
     expect(bases).toEqual(Array.from({ length: 20 }, (_, i) => 6n + 2n * BigInt(i)));

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTROL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
+import { logConfig } from "../../src/storage/log-config.ts";
 import { LogManager } from "../../src/storage/log-manager.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import type { UnifiedLog } from "../../src/storage/unified-log.ts";
@@ -22,7 +23,7 @@ beforeAll(async () => {
   child = join(fs.mkdtempSync(join(tmpdir(), "cleaner-child-")), "clean-until-killed.mjs");
   await build({ entryPoints: [join(import.meta.dirname, "support", "clean-until-killed.ts")], bundle: true, platform: "node", format: "esm", outfile: child, logLevel: "warning" });
   pristine = fs.mkdtempSync(join(tmpdir(), "cleaner-pristine-"));
-  const manager = LogManager.open([pristine], { codec, segmentBytes: 900, indexIntervalBytes: 100 });
+  const manager = LogManager.open([pristine], { codec, logConfig: () => logConfig({ segmentBytes: 900, indexIntervalBytes: 100 }) });
   const log = manager.createLog(TOPIC, 0, "AAAAAAAAAAAAAAAAAAAAAA");
   for (let i = 0; i < 30; i++) {
     const key = `k${(i * 7) % 9}`;
@@ -81,7 +82,7 @@ describe("kill -9 during cleaning", () => {
         finished = run.stdout.includes("cleaned");
         if (!finished) expect(run.signal, run.stderr).toBe("SIGKILL");
 
-        const manager = LogManager.open([dir], { codec, segmentBytes: 900, indexIntervalBytes: 100 });
+        const manager = LogManager.open([dir], { codec, logConfig: () => logConfig({ segmentBytes: 900, indexIntervalBytes: 100 }) });
         try {
           const partition = join(dir, `${TOPIC}-0`);
           expect(liveOf(lastValues(manager.getLog(TOPIC, 0)!)), `${operation} #${nth}`).toEqual(liveOf(expected));

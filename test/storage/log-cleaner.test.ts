@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
 import { type CompactionConfig, DEFAULT_COMPACTION_CONFIG, DELETE_HORIZON_FLAG } from "../../src/storage/cleaner.ts";
+import { logConfig } from "../../src/storage/log-config.ts";
 import { LogManager } from "../../src/storage/log-manager.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import type { UnifiedLog } from "../../src/storage/unified-log.ts";
@@ -26,8 +27,7 @@ const EAGER: CompactionConfig = { ...DEFAULT_COMPACTION_CONFIG, minCleanableDirt
 function openCompacted(dir: string, config: CompactionConfig = EAGER, segmentBytes = 600, withCodec: Codec = codec): { manager: LogManager; log: UnifiedLog } {
   const manager = LogManager.open([dir], {
     codec: withCodec,
-    segmentBytes,
-    indexIntervalBytes: 100,
+    logConfig: () => logConfig({ segmentBytes, indexIntervalBytes: 100 }),
     // A long backoff: the tests run each clean themselves, at the time they choose.
     cleaner: { backoffMs: 3_600_000, dedupeBufferSize: 1 << 20, compactionOf: (topic) => (topic === TOPIC ? config : undefined), warn: () => {} },
   });

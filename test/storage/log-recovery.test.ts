@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { logConfig } from "../../src/storage/log-config.ts";
 import { CLEAN_SHUTDOWN_FILE, LogManager } from "../../src/storage/log-manager.ts";
 import { parseOffsetFileName } from "../../src/storage/log-file-utils.ts";
 import { readOffsetCheckpoint } from "../../src/storage/offset-checkpoint-file.ts";
@@ -12,7 +13,7 @@ const TOPIC = "orders";
 const managers: LogManager[] = [];
 
 function openManager(dir: string, segmentBytes = 1 << 30, indexIntervalBytes = 4096): LogManager {
-  const manager = LogManager.open([dir], { codec, segmentBytes, indexIntervalBytes });
+  const manager = LogManager.open([dir], { codec, logConfig: () => logConfig({ segmentBytes, indexIntervalBytes }) });
   managers.push(manager);
   return manager;
 }
@@ -94,7 +95,7 @@ describe("index files in Kafka's layout", () => {
 
   it("preallocates the active segment's indexes to log.index.size.max.bytes and trims them on roll", () => {
     const dir = tempDir();
-    const manager = LogManager.open([dir], { codec, segmentBytes: 2000, indexIntervalBytes: 200, maxIndexSize: 1000 });
+    const manager = LogManager.open([dir], { codec, logConfig: () => logConfig({ segmentBytes: 2000, indexIntervalBytes: 200, segmentIndexBytes: 1000 }) });
     managers.push(manager);
     fill(manager, 30);
     const partition = join(dir, `${TOPIC}-0`);
@@ -113,7 +114,7 @@ describe("index files in Kafka's layout", () => {
   it("rolls a segment whose index is full", () => {
     const dir = tempDir();
     // Two offset-index entries fit: the third one would overflow.
-    const manager = LogManager.open([dir], { codec, indexIntervalBytes: 50, maxIndexSize: 16 });
+    const manager = LogManager.open([dir], { codec, logConfig: () => logConfig({ indexIntervalBytes: 50, segmentIndexBytes: 16 }) });
     managers.push(manager);
     fill(manager, 10);
     const segments = fs.readdirSync(join(dir, `${TOPIC}-0`)).filter((f) => f.endsWith(".log"));

@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
 import { readPartitionMetadata, writePartitionMetadata } from "../../src/storage/partition-metadata.ts";
-import { type LogConfig, OFFSET_OUT_OF_RANGE, UnifiedLog } from "../../src/storage/unified-log.ts";
+import { type LogConfig, logConfig } from "../../src/storage/log-config.ts";
+import { OFFSET_OUT_OF_RANGE, UnifiedLog } from "../../src/storage/unified-log.ts";
 import { BASE_TIMESTAMP, batch, codec, concat, recordsIn, tempDir } from "./support.ts";
 
 const opened: UnifiedLog[] = [];
 
 function openLog(dir: string, config: Partial<LogConfig> = {}): UnifiedLog {
-  const log = UnifiedLog.open(dir, { codec, ...config });
+  const log = UnifiedLog.open(dir, { codec, config: logConfig(config) });
   opened.push(log);
   return log;
 }
@@ -40,9 +41,9 @@ afterEach(() => {
 describe("UnifiedLog", () => {
   it("assigns consecutive offsets from the log end, rewriting each base_offset in place", () => {
     const log = openLog(tempDir());
-    expect(log.appendAsLeader(batch(["a", "b", "c"]))).toEqual({ baseOffset: 0n, lastOffset: 2n });
+    expect(log.appendAsLeader(batch(["a", "b", "c"]))).toEqual({ baseOffset: 0n, lastOffset: 2n, logAppendTime: -1n });
     const two = concat(batch(["d"]), batch(["e", "f"]));
-    expect(log.appendAsLeader(two)).toEqual({ baseOffset: 3n, lastOffset: 5n });
+    expect(log.appendAsLeader(two)).toEqual({ baseOffset: 3n, lastOffset: 5n, logAppendTime: -1n });
     expect(readBatchHeader(two, 0).baseOffset).toBe(3n);
     expect(log.logEndOffset).toBe(6n);
     expect(log.highWatermark).toBe(6n);
@@ -149,8 +150,8 @@ describe("UnifiedLog", () => {
       expect(fsyncs.count).toBe(0);
     });
 
-    it("fsyncs once flushIntervalMessages records are unflushed", () => {
-      const log = openLog(tempDir(), { flushIntervalMessages: 3 });
+    it("fsyncs once flushMessages records are unflushed", () => {
+      const log = openLog(tempDir(), { flushMessages: 3 });
       const fsyncs = countFsyncs();
       log.appendAsLeader(batch(["a", "b"]));
       expect(fsyncs.count).toBe(0);
@@ -160,8 +161,8 @@ describe("UnifiedLog", () => {
       expect(fsyncs.count).toBe(1);
     });
 
-    it("fsyncs within flushIntervalMs of an append", async () => {
-      const log = openLog(tempDir(), { flushIntervalMs: 20 });
+    it("fsyncs within flushMs of an append", async () => {
+      const log = openLog(tempDir(), { flushMs: 20 });
       log.flush();
       const fsyncs = countFsyncs();
       log.appendAsLeader(batch(["a"]));

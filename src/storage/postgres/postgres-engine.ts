@@ -5,6 +5,7 @@
  * wakes when another appends. Driver: `pg` (node-postgres), the most used and maintained
  * PostgreSQL client for Node, with a pool, LISTEN/NOTIFY and binary bytea parameters.
  */
+import { DEFAULT_LOG_CONFIG, type LogConfig } from "../log-config.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Codec } from "../../codec/types.ts";
@@ -17,7 +18,7 @@ import { APPEND_CHANNEL, PostgresLog, partitionRow } from "./postgres-log.ts";
 
 export interface PostgresEngineConfig {
   url: string;
-  codec: Pick<Codec, "decodeRecordBatch">;
+  codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
   /** Connections per broker (appends to different partitions run in parallel on them). */
   poolSize?: number;
 }
@@ -29,6 +30,7 @@ export class PostgresEngine implements StorageEngine {
   readonly directoryId = UNASSIGNED_DIRECTORY_ID;
   readonly producerIds: ProducerIdStore;
   private readonly logs = new Map<PartitionKey, PostgresLog>();
+  private configRepository: (topic: string) => LogConfig = () => DEFAULT_LOG_CONFIG;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -71,7 +73,7 @@ export class PostgresEngine implements StorageEngine {
     if (!row) return undefined;
     const k = key(topic, partition);
     // Another call may have cached it while this one waited for the row.
-    const log = this.logs.get(k) ?? new PostgresLog(this.pool, this.codec, topic, partition, row.logStartOffset, row.nextOffset, row.size);
+    const log = this.logs.get(k) ?? new PostgresLog(this.pool, this.codec, topic, partition, row.logStartOffset, row.nextOffset, row.size, this.configRepository(topic));
     this.logs.set(k, log);
     return log;
   }
@@ -99,6 +101,14 @@ export class PostgresEngine implements StorageEngine {
       client.release();
     }
     for (const [k, log] of [...this.logs]) if (log.topic === topic && log.partition >= fromPartition) this.logs.delete(k);
+  }
+
+  useConfigRepository(logConfig: (topic: string) => LogConfig): void {
+    this.configRepository = logConfig;
+  }
+
+  updateConfig(topic: string): void {
+    for (const log of this.logs.values()) if (log.topic === topic) log.config = this.configRepository(topic);
   }
 
   /** Registers `self` in the broker table with a lease renewed until the registry is closed. */

@@ -6,10 +6,12 @@
  * together in the next statement, so a busy partition costs one round trip per group, not per batch.
  */
 import type { Pool } from "pg";
-import { readBatchHeader, setBaseOffset } from "../../codec/batch-header.ts";
+import { readBatchHeader, setBaseOffset, setLogAppendTime } from "../../codec/batch-header.ts";
 import type { Codec } from "../../codec/types.ts";
-import type { FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
+import type { AppendRefusal, FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
 import { type AbortedTxn, AbortedTxnList } from "../transaction-index.ts";
+import { DEFAULT_LOG_CONFIG, type LogConfig } from "../log-config.ts";
+import { analyzeAndValidate } from "../log-validator.ts";
 import { OFFSET_OUT_OF_RANGE } from "../engine.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
 import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "../unified-log.ts";
@@ -23,6 +25,7 @@ interface PendingAppend {
   batches: Uint8Array;
   spans: { position: number; lastOffsetDelta: number; maxTimestamp: bigint }[];
   count: bigint;
+  logAppendTime: bigint;
   resolve(info: LogAppendInfo): void;
   reject(err: unknown): void;
 }
@@ -48,12 +51,14 @@ export class PostgresLog implements PartitionLog {
 
   constructor(
     private readonly pool: Pool,
-    private readonly codec: Pick<Codec, "decodeRecordBatch">,
+    private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">,
     readonly topic: string,
     readonly partition: number,
     private startOffset: bigint,
     private endOffset: bigint,
     private sizeBytes: number,
+    /** The topic's configs: the size, timestamp and LogAppendTime ones apply (retention is not run here). */
+    public config: LogConfig = DEFAULT_LOG_CONFIG,
   ) {}
 
   appendAbortedTransaction(txn: AbortedTxn): void {
@@ -62,6 +67,26 @@ export class PostgresLog implements PartitionLog {
 
   collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     return this.abortedTxns.collect(fetchOffset, upperBoundOffset);
+  }
+
+  analyzeAndValidate(batches: Uint8Array): AppendRefusal | undefined {
+    return analyzeAndValidate(this.config, batches, Date.now());
+  }
+
+  /** DeleteRecords: the row's log start offset moves forward and the batches wholly below it go, in one statement. */
+  async maybeIncrementLogStartOffset(offset: bigint): Promise<bigint> {
+    await this.refresh();
+    if (offset > this.endOffset) throw new RangeError(`offset ${offset} is past the high watermark ${this.endOffset}`);
+    const { rows } = await this.pool.query<{ log_start_offset: string }>(
+      `WITH moved AS (
+         UPDATE kafka_partitions SET log_start_offset = greatest(log_start_offset, $3::bigint)
+         WHERE topic = $1 AND partition = $2 RETURNING log_start_offset),
+       dropped AS (DELETE FROM kafka_batches WHERE topic = $1 AND partition = $2 AND last_offset < $3::bigint)
+       SELECT log_start_offset::text FROM moved`,
+      [this.topic, this.partition, offset.toString()],
+    );
+    if (rows.length > 0) this.startOffset = BigInt(rows[0].log_start_offset);
+    return this.startOffset;
   }
 
   get logStartOffset(): bigint {
@@ -89,9 +114,16 @@ export class PostgresLog implements PartitionLog {
       return { position, lastOffsetDelta: header.lastOffsetDelta, maxTimestamp: header.maxTimestamp };
     });
     if (spans.some((s) => s.lastOffsetDelta < 0)) throw new RangeError("last_offset_delta must not be negative");
+    const logAppendTime = this.config.messageTimestampType === "LogAppendTime" ? BigInt(Date.now()) : -1n;
+    if (logAppendTime >= 0n) {
+      for (const span of spans) {
+        setLogAppendTime(batches, span.position, logAppendTime, this.codec.crc32c);
+        span.maxTimestamp = logAppendTime;
+      }
+    }
     const count = spans.reduce((n, s) => n + BigInt(s.lastOffsetDelta) + 1n, 0n);
     return new Promise((resolve, reject) => {
-      this.pending.push({ batches, spans, count, resolve, reject });
+      this.pending.push({ batches, spans, count, logAppendTime, resolve, reject });
       if (!this.inFlight) void this.appendPending();
     });
   }
@@ -125,7 +157,7 @@ export class PostgresLog implements PartitionLog {
         let base = BigInt(rows[0].base);
         this.advanceEnd(base + offset, this.sizeBytes + size);
         for (const append of group) {
-          const info = { baseOffset: base, lastOffset: base + append.count - 1n };
+          const info = { baseOffset: base, lastOffset: base + append.count - 1n, logAppendTime: append.logAppendTime };
           let next = base;
           for (const span of append.spans) {
             setBaseOffset(append.batches, span.position, next);

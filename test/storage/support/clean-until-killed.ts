@@ -5,14 +5,14 @@
 import fs from "node:fs";
 import { loadCodec } from "../../../src/codec/index.ts";
 import { DEFAULT_COMPACTION_CONFIG } from "../../../src/storage/cleaner.ts";
+import { logConfig } from "../../../src/storage/log-config.ts";
 import { LogManager } from "../../../src/storage/log-manager.ts";
 
 const [logDir, topic, operation, nth] = process.argv.slice(2);
 const codec = await loadCodec("js");
 const manager = LogManager.open([logDir], {
   codec,
-  segmentBytes: 900,
-  indexIntervalBytes: 100,
+  logConfig: () => logConfig({ segmentBytes: 900, indexIntervalBytes: 100 }),
   cleaner: {
     backoffMs: 3_600_000,
     dedupeBufferSize: 1 << 20,
