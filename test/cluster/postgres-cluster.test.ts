@@ -14,6 +14,7 @@ import { Produce } from "../support/messages.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
+import { codec } from "../storage/support.ts";
 
 let pg: LocalPostgres;
 let databases = 0;
@@ -133,6 +134,50 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     if (read === "OFFSET_OUT_OF_RANGE") throw new Error("out of range");
     const stored = [...batchSpans(read.records)].map((s) => readBatchHeader(read.records, s.position).baseOffset);
     expect(stored).toEqual(bases);
+  });
+
+  it("answer KAFKA_STORAGE_ERROR while the database is down, serve again once it is back, and lose nothing acknowledged", async () => {
+    const [broker] = await brokers(database(), 1);
+    await broker.broker.createTopic("outage", 1);
+    const raw = await RawClient.connect(broker.port);
+    const acked = new Map<bigint, string>();
+    const errorsSeen = new Set<number>();
+    let n = 0;
+    const produce = async () => {
+      const value = `m${n++}`;
+      raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "outage", partitionData: [{ index: 0, records: rawBatch([value]) }] }] }));
+      const p = decodeResponse((await raw.readFrame(15_000))!, Produce.request, Produce.response, 9).responses[0].partitionResponses[0];
+      if (p.errorCode === ErrorCode.NONE) acked.set(p.baseOffset, value);
+      else errorsSeen.add(p.errorCode);
+      return p.errorCode;
+    };
+    for (let i = 0; i < 20; i++) expect(await produce()).toBe(ErrorCode.NONE);
+    pg.pause();
+    try {
+      expect(await produce()).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+      expect(await produce()).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    } finally {
+      pg.start();
+    }
+    // The pool reconnects on the next query; bounded: a few tries while the server finishes starting.
+    let recovered = false;
+    for (let i = 0; i < 50 && !recovered; i++) recovered = (await produce()) === ErrorCode.NONE;
+    expect(recovered).toBe(true);
+    for (let i = 0; i < 20; i++) expect(await produce()).toBe(ErrorCode.NONE);
+    raw.close();
+
+    expect([...errorsSeen]).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
+    const log = (await broker.broker.storage.getLog("outage", 0))!;
+    const read = await log.read(0n, 1 << 20, true);
+    if (read === "OFFSET_OUT_OF_RANGE") throw new Error("out of range");
+    const stored = new Map([...batchSpans(read.records)].map((s) => {
+      const bytes = read.records.subarray(s.position, s.position + s.size);
+      return [readBatchHeader(bytes).baseOffset, new TextDecoder().decode(codec.decodeRecordBatch(bytes).records[0].value!)] as const;
+    }));
+    for (const [offset, value] of acked) expect(stored.get(offset)).toBe(value);
+    // The outage was reported once, naming the database.
+    expect(errors.some((e) => e.startsWith(`query of postgres://127.0.0.1:${pg.port}/`))).toBe(true);
+    errors.length = 0;
   });
 });
 

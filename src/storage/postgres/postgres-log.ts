@@ -5,7 +5,7 @@
  * acknowledged after that statement commits. Appends that arrive while one is in flight go
  * together in the next statement, so a busy partition costs one round trip per group, not per batch.
  */
-import type { Pool } from "pg";
+import type { Database } from "./database.ts";
 import { readBatchHeader, setBaseOffset, setLogAppendTime } from "../../codec/batch-header.ts";
 import type { Codec } from "../../codec/types.ts";
 import type { AppendRefusal, FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
@@ -50,7 +50,7 @@ export class PostgresLog implements PartitionLog {
   private inFlight = false;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly db: Database,
     private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">,
     readonly topic: string,
     readonly partition: number,
@@ -77,7 +77,7 @@ export class PostgresLog implements PartitionLog {
   async maybeIncrementLogStartOffset(offset: bigint): Promise<bigint> {
     await this.refresh();
     if (offset > this.endOffset) throw new RangeError(`offset ${offset} is past the high watermark ${this.endOffset}`);
-    const { rows } = await this.pool.query<{ log_start_offset: string }>(
+    const { rows } = await this.db.query<{ log_start_offset: string }>(
       `WITH moved AS (
          UPDATE kafka_partitions SET log_start_offset = greatest(log_start_offset, $3::bigint)
          WHERE topic = $1 AND partition = $2 RETURNING log_start_offset),
@@ -152,7 +152,7 @@ export class PostgresLog implements PartitionLog {
         size += append.batches.length;
       }
       try {
-        const { rows } = await this.pool.query<{ base: string }>(APPEND_SQL, [this.topic, this.partition, offset.toString(), rel, lastDelta, maxTs, bytes, size]);
+        const { rows } = await this.db.query<{ base: string }>(APPEND_SQL, [this.topic, this.partition, offset.toString(), rel, lastDelta, maxTs, bytes, size]);
         if (rows.length === 0) throw new Error(`partition ${this.topic}-${this.partition} no longer exists`);
         let base = BigInt(rows[0].base);
         this.advanceEnd(base + offset, this.sizeBytes + size);
@@ -176,7 +176,7 @@ export class PostgresLog implements PartitionLog {
   async read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Promise<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE> {
     if (fetchOffset > this.endOffset || fetchOffset < this.startOffset) await this.refresh();
     if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) return OFFSET_OUT_OF_RANGE;
-    const { rows } = await this.pool.query<{ bytes: Buffer }>(
+    const { rows } = await this.db.query<{ bytes: Buffer }>(
       `SELECT bytes FROM (
          SELECT bytes, sum(length(bytes)) OVER (ORDER BY last_offset) AS upto
          FROM kafka_batches WHERE topic = $1 AND partition = $2 AND last_offset >= $3
@@ -206,7 +206,7 @@ export class PostgresLog implements PartitionLog {
     if (timestamp === LATEST_TIMESTAMP) return { timestamp: -1n, offset: this.endOffset };
     if (timestamp < 0n && timestamp !== MAX_TIMESTAMP) return undefined;
     const newest = timestamp === MAX_TIMESTAMP;
-    const { rows } = await this.pool.query<{ bytes: Buffer }>(
+    const { rows } = await this.db.query<{ bytes: Buffer }>(
       newest
         ? "SELECT bytes FROM kafka_batches WHERE topic = $1 AND partition = $2 AND max_timestamp >= 0 ORDER BY max_timestamp DESC, last_offset LIMIT 1"
         : "SELECT bytes FROM kafka_batches WHERE topic = $1 AND partition = $2 AND max_timestamp >= $3 ORDER BY last_offset LIMIT 1",
@@ -236,8 +236,9 @@ export class PostgresLog implements PartitionLog {
     for (const listener of [...this.listeners]) listener();
   }
 
-  private async refresh(): Promise<void> {
-    const row = await partitionRow(this.pool, this.topic, this.partition);
+  /** Re-reads the offsets from the partition row (what it missed while not listening). */
+  async refresh(): Promise<void> {
+    const row = await partitionRow(this.db, this.topic, this.partition);
     if (!row) return;
     this.startOffset = row.logStartOffset;
     this.advanceEnd(row.nextOffset, row.size);
@@ -250,8 +251,8 @@ export interface PartitionRow {
   size: number;
 }
 
-export async function partitionRow(pool: Pool, topic: string, partition: number): Promise<PartitionRow | undefined> {
-  const { rows } = await pool.query<{ log_start_offset: string; next_offset: string; size_bytes: string }>(
+export async function partitionRow(db: Database, topic: string, partition: number): Promise<PartitionRow | undefined> {
+  const { rows } = await db.query<{ log_start_offset: string; next_offset: string; size_bytes: string }>(
     "SELECT log_start_offset::text, next_offset::text, size_bytes::text FROM kafka_partitions WHERE topic = $1 AND partition = $2",
     [topic, partition],
   );
