@@ -10,7 +10,7 @@
  *   cluster.moveLeader("orders", 0, 2);
  *   await cluster.stopBroker(1); await cluster.restartBroker(1);
  */
-import type { BrokerEndpoint, BrokerRegistry } from "../cluster/broker-registry.ts";
+import { type BrokerEndpoint, type BrokerRegistry, GROUP_KEY_TYPE } from "../cluster/broker-registry.ts";
 import { loadCodec } from "../codec/index.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import type { RequestInterceptor } from "../server/request-interceptor.ts";
@@ -19,7 +19,6 @@ import { CLUSTER_METADATA_TOPIC } from "../storage/log-manager.ts";
 import { MemoryEngine } from "../storage/memory-engine.ts";
 import type { Broker } from "../broker.ts";
 import { type StartBrokerOptions, startBroker as startRunningBroker } from "../index.ts";
-import { ERROR_RESPONSES } from "./faults.ts";
 import { answerPartitions } from "./partition-errors.ts";
 import { type Helpers, type TestBroker, committedOffsets, createTopics, produce, readRecords, resetBroker, waitForGroup, withHelpers } from "./test-broker.ts";
 
@@ -46,16 +45,6 @@ export interface TestCluster extends Helpers {
   close(): Promise<void>;
 }
 
-const GROUP_KEY = 0;
-/** APIs a group's coordinator answers, and the group each names. */
-const GROUP_APIS: Record<string, (req: any, version: number) => string | undefined> = {
-  JoinGroup: (r) => r.groupId,
-  SyncGroup: (r) => r.groupId,
-  Heartbeat: (r) => r.groupId,
-  LeaveGroup: (r) => r.groupId,
-  OffsetCommit: (r) => r.groupId,
-  OffsetFetch: (r, v) => (v >= 8 ? r.groups?.[0]?.groupId : r.groupId),
-};
 const LEADER_APIS = new Set(["Produce", "Fetch", "ListOffsets"]);
 
 class ClusterRegistry implements BrokerRegistry {
@@ -89,7 +78,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
       await startRunningBroker({ groupInitialRebalanceDelayMs: 0, ...brokerOptions, storage, nodeId, port: ports.get(nodeId) ?? 0 }),
     );
     started.broker.registry = registry;
-    started.broker.requestInterceptors.push(ownershipInterceptor(started.broker));
+    started.broker.requestInterceptors.push(leadershipInterceptor(started.broker));
     ports.set(nodeId, started.port);
     registry.live.set(nodeId, { nodeId, host: "127.0.0.1", port: started.port, rack: null });
     running.set(nodeId, started);
@@ -100,7 +89,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
     return b;
   };
   const any = () => running.values().next().value!.broker;
-  const coordinatorOf = (groupId: string) => any().coordinatorOf(GROUP_KEY, groupId, any().config.listeners[0], { host: "127.0.0.1", port: 0 }).nodeId;
+  const coordinatorOf = (groupId: string) => any().coordinatorOf(GROUP_KEY_TYPE, groupId, any().config.listeners[0], { host: "127.0.0.1", port: 0 }).nodeId;
   const leaderOf = (topic: string, partition: number) => {
     const p = any().metadata.topicByName(topic)?.partitions.get(partition);
     if (!p) throw new Error(`unknown partition ${topic}-${partition}`);
@@ -159,20 +148,16 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
   };
 }
 
-/** A broker answers for the partitions it leads and the groups it coordinates; others get Kafka's errors. */
-function ownershipInterceptor(broker: Broker): RequestInterceptor {
+/**
+ * A broker answers for the partitions it leads; another's get NOT_LEADER_OR_FOLLOWER. (Groups need
+ * nothing here: with a registry every broker answers NOT_COORDINATOR for groups it does not own.)
+ */
+function leadershipInterceptor(broker: Broker): RequestInterceptor {
   const self = broker.config.nodeId;
   const notLeader = (topic: string, partition: number) => {
     const p = broker.metadata.topicByName(topic)?.partitions.get(partition);
     return p && broker.leaderOf(topic, p) !== self ? ErrorCode.NOT_LEADER_OR_FOLLOWER : undefined;
   };
-  return async (ctx, handler, request, next) => {
-    if (LEADER_APIS.has(handler.name)) return (await answerPartitions(ctx, handler.name, request, notLeader, next)) ?? null;
-    const groupOf = GROUP_APIS[handler.name];
-    const groupId = groupOf?.(request, ctx.apiVersion);
-    if (groupId === undefined || groupId === "") return next(request);
-    if (broker.coordinatorOf(GROUP_KEY, groupId, ctx.listener, ctx.localAddress).nodeId === self) return next(request);
-    const partitioned = await answerPartitions(ctx, handler.name, request, () => ErrorCode.NOT_COORDINATOR, next);
-    return partitioned !== undefined ? partitioned : ERROR_RESPONSES[handler.name](ErrorCode.NOT_COORDINATOR, request, ctx.apiVersion);
-  };
+  return async (ctx, handler, request, next) =>
+    LEADER_APIS.has(handler.name) ? ((await answerPartitions(ctx, handler.name, request, notLeader, next)) ?? null) : next(request);
 }

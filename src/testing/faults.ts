@@ -43,7 +43,7 @@ export interface InjectedFault {
 }
 
 /** Top-level error answers for APIs without per-partition errors, built without running the handler. */
-export const ERROR_RESPONSES: Record<string, (errorCode: number, req: any, version: number) => unknown> = {
+const ERROR_RESPONSES: Record<string, (errorCode: number, req: any, version: number) => unknown> = {
   FindCoordinator: (errorCode, req, version) => {
     const none = { nodeId: -1, host: "", port: -1, errorCode, errorMessage: null };
     return version >= 4 ? { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map((key: string) => ({ key, ...none })) } : { throttleTimeMs: 0, ...none };
