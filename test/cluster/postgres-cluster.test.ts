@@ -8,7 +8,7 @@ import { startBroker, type RunningBroker } from "../../src/index.ts";
 import type { Logger } from "../../src/logger.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../scripts/local-postgres.mjs";
 import { describeWith } from "../support/system-clients.ts";
-import { encodeRecordBatch } from "../helpers/record-batch.ts";
+import { valuesBatch } from "../helpers/record-batch.ts";
 import { decodeResponse, RawClient } from "../support/raw-client.ts";
 import { Produce } from "../support/messages.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
@@ -113,7 +113,7 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
         const bases: bigint[] = [];
         for (let i = 0; i < REQUESTS; i++) {
           const values = [`c${c}-r${i}-a`, `c${c}-r${i}-b`, `c${c}-r${i}-c`];
-          const records = rawBatch(values);
+          const records = valuesBatch(values);
           raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "contended", partitionData: [{ index: 0, records }] }] }));
           const response = decodeResponse((await raw.readFrame(10_000))!, Produce.request, Produce.response, 9);
           const p = response.responses[0].partitionResponses[0];
@@ -145,7 +145,7 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     let n = 0;
     const produce = async () => {
       const value = `m${n++}`;
-      raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "outage", partitionData: [{ index: 0, records: rawBatch([value]) }] }] }));
+      raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "outage", partitionData: [{ index: 0, records: valuesBatch([value]) }] }] }));
       const p = decodeResponse((await raw.readFrame(15_000))!, Produce.request, Produce.response, 9).responses[0].partitionResponses[0];
       if (p.errorCode === ErrorCode.NONE) acked.set(p.baseOffset, value);
       else errorsSeen.add(p.errorCode);
@@ -181,17 +181,3 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
   });
 });
 
-function rawBatch(values: string[]): Uint8Array {
-  return encodeRecordBatch({
-    baseOffset: 0n,
-    partitionLeaderEpoch: -1,
-    attributes: 0,
-    lastOffsetDelta: values.length - 1,
-    firstTimestamp: 1726045973899n,
-    maxTimestamp: 1726045973899n,
-    producerId: -1n,
-    producerEpoch: -1,
-    baseSequence: -1,
-    records: values.map((v, i) => ({ attributes: 0, timestampDelta: 0, offsetDelta: i, key: null, value: new TextEncoder().encode(v), headers: [] })),
-  });
-}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { decodeResponse, RawClient } from "../support/raw-client.ts";
 import { ListOffsets, Produce } from "../support/messages.ts";
-import { encodeRecordBatch } from "../helpers/record-batch.ts";
+import { valuesBatch } from "../helpers/record-batch.ts";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { InitProducerId } from "./messages.ts";
 
@@ -27,18 +27,7 @@ async function topic(name: string): Promise<string> {
 }
 
 function batch(producerId: bigint, producerEpoch: number, baseSequence: number, values: string[]): Uint8Array {
-  return encodeRecordBatch({
-    baseOffset: 0n,
-    partitionLeaderEpoch: -1,
-    attributes: 0,
-    lastOffsetDelta: values.length - 1,
-    firstTimestamp: 1726045973899n,
-    maxTimestamp: 1726045973899n,
-    producerId,
-    producerEpoch,
-    baseSequence,
-    records: values.map((v) => ({ attributes: 0, timestampDelta: 0, key: null, value: new TextEncoder().encode(v), headers: [] })),
-  });
+  return valuesBatch(values, { producerId, producerEpoch, baseSequence });
 }
 
 function produceFrame(name: string, records: Uint8Array): Uint8Array {
