@@ -62,14 +62,14 @@ async function join(memberId: string): Promise<number> {
 const sessions = new Map<string, number>();
 
 /** One ShareFetch in the member's session, acknowledging `acks` ([first, last, type]); returns the acquired offsets with delivery counts. */
-async function shareFetch(memberId: string, acks: [number, number, number][] = [], maxRecordsBytes = 1 << 20) {
+async function shareFetch(memberId: string, acks: [number, number, number][] = [], maxRecordsBytes = 1 << 20, maxWaitMs = 0) {
   const epoch = sessions.get(memberId) ?? 0;
   sessions.set(memberId, epoch + 1);
   const r = await c.request(ShareFetch.request, ShareFetch.response, 0, {
     groupId: GROUP,
     memberId,
     shareSessionEpoch: epoch,
-    maxWaitMs: 0,
+    maxWaitMs,
     minBytes: 1,
     maxBytes: maxRecordsBytes,
     topics: [
@@ -201,5 +201,13 @@ describe("share groups (KIP-932), hand-built requests", () => {
     await join("m9");
     const { acquired } = await shareFetch("m9");
     expect(acquired[0]).toEqual([0, 1]);
+  });
+
+  it("waits up to max_wait_ms for a record to acquire, and answers when one is produced", async () => {
+    // m9 holds every record: this fetch has nothing to acquire until the next one is produced.
+    const waiting = shareFetch("m9", [], 1 << 20, 10_000);
+    await produceAll(broker.bootstrap, TOPIC, [{ key: "late", value: "job-late", headers: [] }]);
+    const { acquired } = await waiting;
+    expect(acquired).toEqual([[10, 1]]);
   });
 });
