@@ -9,6 +9,10 @@ import { metadata } from "./metadata.ts";
 import { listOffsets } from "./list-offsets.ts";
 import { createTopics } from "./create-topics.ts";
 import { deleteTopics } from "./delete-topics.ts";
+import { deleteRecords } from "./delete-records.ts";
+import { describeConfigs } from "./describe-configs.ts";
+import { alterConfigs } from "./alter-configs.ts";
+import { incrementalAlterConfigs } from "./incremental-alter-configs.ts";
 import { createPartitions } from "./create-partitions.ts";
 import { findCoordinator } from "./find-coordinator.ts";
 import { joinGroup } from "./join-group.ts";
@@ -78,6 +82,10 @@ export function defaultApiTable(): ApiTable {
     apiVersions,
     createTopics,
     deleteTopics,
+    deleteRecords,
+    describeConfigs,
+    alterConfigs,
+    incrementalAlterConfigs,
     createPartitions,
     describeTopicPartitions,
     findCoordinator,

@@ -25,6 +25,9 @@ export const deleteTopics = defineApi(
           const errorCode = name ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
           return { name: name ?? null, topicId: topicId ?? ZERO_UUID, errorCode, errorMessage: null };
         }
+        if (!ctx.broker.config.deleteTopicEnable) {
+          return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: "Topic deletion is disabled (delete.topic.enable=false)." };
+        }
         try {
           await ctx.broker.deleteTopic(topic.name);
         } catch (err) {
