@@ -1,6 +1,6 @@
 import type { RequestContext } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
-import { CLUSTER_NAME, ResourceType } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /**
  * Why an ACL API cannot be served: no authorizer configured (SECURITY_DISABLED), or the principal
@@ -8,7 +8,7 @@ import { CLUSTER_NAME, ResourceType } from "../security/acl.ts";
  */
 export function aclApiRefusal(ctx: RequestContext, operation: number): { errorCode: number; errorMessage: string } | undefined {
   if (!ctx.broker.security.acls) return { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: "No Authorizer is configured." };
-  if (!ctx.authorize(operation, ResourceType.CLUSTER, CLUSTER_NAME)) {
+  if (!mayOnCluster(ctx, operation)) {
     return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: "Cluster authorization failed." };
   }
   return undefined;

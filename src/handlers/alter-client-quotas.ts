@@ -4,6 +4,8 @@ import { ALTER_CLIENT_QUOTAS_REQUEST, decodeAlterClientQuotasRequest } from "../
 import { type AlterClientQuotasResponse, encodeAlterClientQuotasResponse } from "../protocol/generated/alter-client-quotas-response.ts";
 import type { ClientQuotaRecord } from "../protocol/generated/metadata/client-quota-record.ts";
 import { quotaEntityError, quotaValueError } from "../storage/client-quotas.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /**
  * Each entity is validated on its own (INVALID_REQUEST with Kafka's reason); the valid ones'
@@ -17,6 +19,9 @@ export const alterClientQuotas = defineApi(
   decodeAlterClientQuotasRequest,
   encodeAlterClientQuotasResponse,
   async (ctx, req): Promise<AlterClientQuotasResponse> => {
+    if (!mayOnCluster(ctx, AclOperation.ALTER_CONFIGS)) {
+      return { throttleTimeMs: 0, entries: req.entries.map((e) => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entity: e.entity })) };
+    }
     const records: ClientQuotaRecord[] = [];
     const entries = req.entries.map((e) => {
       const error =

@@ -10,6 +10,8 @@ import {
   type ReassignablePartitionResponse,
   encodeAlterPartitionReassignmentsResponse,
 } from "../protocol/generated/alter-partition-reassignments-response.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /**
  * The only assignment a single-broker cluster can take is the one it has (this broker alone):
@@ -22,12 +24,15 @@ export const alterPartitionReassignments = defineApi(
   [0, 0],
   decodeAlterPartitionReassignmentsRequest,
   encodeAlterPartitionReassignmentsResponse,
-  (ctx, req): AlterPartitionReassignmentsResponse => ({
-    throttleTimeMs: 0,
-    errorCode: ErrorCode.NONE,
-    errorMessage: null,
-    responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => reassign(ctx, t.name, p)) })),
-  }),
+  (ctx, req): AlterPartitionReassignmentsResponse =>
+    mayOnCluster(ctx, AclOperation.ALTER)
+      ? {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => reassign(ctx, t.name, p)) })),
+        }
+      : { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, responses: [] },
 );
 
 function reassign(ctx: RequestContext, topic: string, p: ReassignablePartition): ReassignablePartitionResponse {

@@ -4,6 +4,8 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ALTER_REPLICA_LOG_DIRS_REQUEST, decodeAlterReplicaLogDirsRequest } from "../protocol/generated/alter-replica-log-dirs-request.ts";
 import type { LogDirDescription } from "../storage/engine.ts";
 import { type AlterReplicaLogDirsResponse, encodeAlterReplicaLogDirsResponse } from "../protocol/generated/alter-replica-log-dirs-response.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /**
  * Moving a replica between log dirs is not implemented: a partition already in the named dir
@@ -22,7 +24,10 @@ export const alterReplicaLogDirs = defineApi(
     for (const dir of req.dirs) {
       for (const t of dir.topics) {
         if (!results.has(t.name)) results.set(t.name, []);
-        for (const partitionIndex of t.partitions) results.get(t.name)!.push({ partitionIndex, errorCode: moveError(ctx, dirs, dir.path, t.name, partitionIndex) });
+        for (const partitionIndex of t.partitions) {
+          const errorCode = mayOnCluster(ctx, AclOperation.ALTER) ? moveError(ctx, dirs, dir.path, t.name, partitionIndex) : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+          results.get(t.name)!.push({ partitionIndex, errorCode });
+        }
       }
     }
     return { throttleTimeMs: 0, results: [...results].map(([topicName, partitions]) => ({ topicName, partitions })) };

@@ -10,7 +10,8 @@ import {
   encodeAlterUserScramCredentialsResponse,
 } from "../protocol/generated/alter-user-scram-credentials-response.ts";
 import type { MetadataRecord } from "../storage/metadata-records.ts";
-import { AclOperation, CLUSTER_NAME, ResourceType } from "../security/acl.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 import { MAX_ITERATIONS, MIN_ITERATIONS, credentialFromSaltedPassword, scramMechanism } from "../security/scram.ts";
 
 /**
@@ -27,7 +28,7 @@ export const alterUserScramCredentials = defineApi(
   async (ctx, req): Promise<AlterUserScramCredentialsResponse> => {
     const credentials = ctx.broker.security.credentials;
     const users = [...new Set([...req.deletions, ...req.upsertions].map((c) => c.name))];
-    if (!ctx.authorize(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) {
+    if (!mayOnCluster(ctx, AclOperation.ALTER)) {
       return { throttleTimeMs: 0, results: users.map((user) => result(user, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null)) };
     }
     const records: MetadataRecord[] = [];

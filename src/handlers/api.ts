@@ -31,6 +31,8 @@ export interface RequestContext {
    *   if (!ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
    */
   authorize(operation: number, resourceType: number, name: string): boolean;
+  /** Whether the principal may perform `operation` on some resource of the type (idempotent producers: Write on any topic). */
+  authorizeByResourceType(operation: number, resourceType: number): boolean;
   /** The bit set of operations the principal may perform on the resource, for authorized-operations fields. */
   authorizedOperations(resourceType: number, name: string): number;
   /** The connection closes once this request's response has been sent. */

@@ -4,6 +4,7 @@ import { CREATE_PARTITIONS_REQUEST, decodeCreatePartitionsRequest } from "../pro
 import { type CreatePartitionsResponse, encodeCreatePartitionsResponse } from "../protocol/generated/create-partitions-response.ts";
 import { storageErrorCode } from "./storage-errors.ts";
 import { MAX_PARTITIONS_PER_REQUEST, TOO_MANY_PARTITIONS } from "./create-topics.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 
 export const createPartitions = defineApi(
   "CreatePartitions",
@@ -19,6 +20,9 @@ export const createPartitions = defineApi(
     return {
       throttleTimeMs: 0,
       results: await mapInOrder(req.topics, async ({ name, count }) => {
+        if (!ctx.authorize(AclOperation.ALTER, ResourceType.TOPIC, name)) {
+          return { name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "Authorization failed." };
+        }
         const topic = ctx.broker.metadata.topicByName(name);
         if (!topic) return { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
         const current = topic.partitions.size;

@@ -9,6 +9,7 @@ import { validateTopicConfig } from "../storage/log-config.ts";
 import { topicConfigEntries } from "./config-entries.ts";
 import { collidingTopicError, topicNameError } from "./topic-name.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { mayCreateTopic } from "./resource-access.ts";
 
 /**
  * Kafka's controller refuses a request that would create more partitions than one metadata batch
@@ -35,7 +36,9 @@ export const createTopics = defineApi(
       topics: await mapInOrder(req.topics, async (t) =>
         counts.get(t.name)! > 1
           ? failed(t.name, ErrorCode.INVALID_REQUEST, `Topic ${t.name} appears more than once in the request`)
-          : createTopic(ctx.broker, t, req.validateOnly ?? false, ctx.apiVersion),
+          : !mayCreateTopic(ctx, t.name)
+            ? failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.")
+            : createTopic(ctx.broker, t, req.validateOnly ?? false, ctx.apiVersion),
       ),
     };
   },

@@ -4,6 +4,7 @@ import { ZERO_UUID } from "../protocol/reader.ts";
 import { DELETE_TOPICS_REQUEST, decodeDeleteTopicsRequest } from "../protocol/generated/delete-topics-request.ts";
 import { type DeleteTopicsResponse, encodeDeleteTopicsResponse } from "../protocol/generated/delete-topics-response.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /** Topics are named (v0–v5) or given by name or id (v6+). */
 export const deleteTopics = defineApi(
@@ -21,6 +22,10 @@ export const deleteTopics = defineApi(
       throttleTimeMs: 0,
       responses: await mapInOrder(requested, async ({ name, topicId }) => {
         const topic = name ? metadata.topicByName(name) : topicId && topicId !== ZERO_UUID ? metadata.topicById(topicId) : undefined;
+        const named = name ?? topic?.name;
+        if (named && !ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, named)) {
+          return { name: name ?? null, topicId: topicId ?? ZERO_UUID, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "Authorization failed." };
+        }
         if (!topic) {
           const errorCode = name ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
           return { name: name ?? null, topicId: topicId ?? ZERO_UUID, errorCode, errorMessage: null };

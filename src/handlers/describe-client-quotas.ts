@@ -3,6 +3,8 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_CLIENT_QUOTAS_REQUEST, decodeDescribeClientQuotasRequest } from "../protocol/generated/describe-client-quotas-request.ts";
 import { type DescribeClientQuotasResponse, encodeDescribeClientQuotasResponse } from "../protocol/generated/describe-client-quotas-response.ts";
 import { quotaFilterError } from "../storage/client-quotas.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /** The quota entities matching the filter, with their values; a bad filter is INVALID_REQUEST with null entries. */
 export const describeClientQuotas = defineApi(
@@ -12,6 +14,7 @@ export const describeClientQuotas = defineApi(
   decodeDescribeClientQuotasRequest,
   encodeDescribeClientQuotasResponse,
   (ctx, req): DescribeClientQuotasResponse => {
+    if (!mayOnCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entries: null };
     const error = quotaFilterError(req.components);
     if (error) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: error, entries: null };
     return {

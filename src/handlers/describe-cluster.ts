@@ -3,6 +3,8 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_CLUSTER_REQUEST, decodeDescribeClusterRequest } from "../protocol/generated/describe-cluster-request.ts";
 import { type DescribeClusterResponse, encodeDescribeClusterResponse } from "../protocol/generated/describe-cluster-response.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /** v1 endpoint types: this listener serves brokers; controllers are asked at their own listener. */
 const BROKER_ENDPOINT = 1;
@@ -25,6 +27,7 @@ export const describeCluster = defineApi(
     if (endpointType !== BROKER_ENDPOINT) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unknown endpoint type ${endpointType}` };
     }
+    if (!mayOnCluster(ctx, AclOperation.DESCRIBE)) return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null };
     return {
       ...base,
       errorCode: ErrorCode.NONE,

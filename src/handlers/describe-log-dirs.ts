@@ -2,6 +2,8 @@ import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_LOG_DIRS_REQUEST, decodeDescribeLogDirsRequest } from "../protocol/generated/describe-log-dirs-request.ts";
 import { type DescribeLogDirsResponse, type DescribeLogDirsTopic, encodeDescribeLogDirsResponse } from "../protocol/generated/describe-log-dirs-response.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /**
  * Each log dir with the partitions in it (null topics = all, internal ones included) and their
@@ -15,6 +17,7 @@ export const describeLogDirs = defineApi(
   decodeDescribeLogDirsRequest,
   encodeDescribeLogDirsResponse,
   async (ctx, req): Promise<DescribeLogDirsResponse> => {
+    if (!mayOnCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted = req.topics && new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const dirs = await ctx.broker.storage.describeLogDirs();
     return {

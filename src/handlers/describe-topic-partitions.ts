@@ -12,6 +12,7 @@ import {
   encodeDescribeTopicPartitionsResponse,
 } from "../protocol/generated/describe-topic-partitions-response.ts";
 import { authorizedOperations } from "./authorized-operations.ts";
+import { mayDescribeTopic } from "./resource-access.ts";
 
 /**
  * Topics sorted by name, partitions ascending, at most `responsePartitionLimit` partitions;
@@ -25,15 +26,18 @@ export const describeTopicPartitions = defineApi(
   encodeDescribeTopicPartitionsResponse,
   (ctx, req): DescribeTopicPartitionsResponse => {
     const metadata = ctx.broker.metadata;
-    const requested = req.topics.length > 0 ? req.topics.map((t) => t.name) : metadata.topics().map((t) => t.name);
+    // Listing every topic shows only the describable ones; a topic asked for by name is refused instead.
+    const requested =
+      req.topics.length > 0 ? req.topics.map((t) => t.name) : metadata.topics().map((t) => t.name).filter((n) => mayDescribeTopic(ctx, n));
     const names = [...new Set(requested)].sort(byteOrder).filter((n) => !req.cursor || byteOrder(n, req.cursor.topicName) >= 0);
     let budget = Math.max(1, req.responsePartitionLimit);
     let nextCursor: Cursor | null = null;
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
     for (const name of names) {
       const topic = metadata.topicByName(name);
-      if (!topic) {
-        topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false,
+      const refused = !mayDescribeTopic(ctx, name);
+      if (!topic || refused) {
+        topics.push({ errorCode: refused ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false,
           partitions: [], topicAuthorizedOperations: authorizedOperations(ctx, "TOPIC", name) });
         continue;
       }

@@ -9,7 +9,8 @@ import {
   type DescribeUserScramCredentialsResult,
   encodeDescribeUserScramCredentialsResponse,
 } from "../protocol/generated/describe-user-scram-credentials-response.ts";
-import { AclOperation, CLUSTER_NAME, ResourceType } from "../security/acl.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /** Which SCRAM mechanisms each user has a credential for, with its iteration count (never a key or salt). */
 export const describeUserScramCredentials = defineApi(
@@ -19,7 +20,7 @@ export const describeUserScramCredentials = defineApi(
   decodeDescribeUserScramCredentialsRequest,
   encodeDescribeUserScramCredentialsResponse,
   (ctx, req): DescribeUserScramCredentialsResponse => {
-    if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {
+    if (!mayOnCluster(ctx, AclOperation.DESCRIBE)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, results: [] };
     }
     const credentials = ctx.broker.security.credentials;

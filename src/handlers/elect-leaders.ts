@@ -2,6 +2,8 @@ import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ELECT_LEADERS_REQUEST, decodeElectLeadersRequest } from "../protocol/generated/elect-leaders-request.ts";
 import { type ElectLeadersResponse, encodeElectLeadersResponse } from "../protocol/generated/elect-leaders-response.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /** ElectionType: 0 = preferred replica, 1 = unclean. */
 const UNCLEAN = 1;
@@ -19,6 +21,7 @@ export const electLeaders = defineApi(
   encodeElectLeadersResponse,
   (ctx, req): ElectLeadersResponse => {
     const electionType = req.electionType ?? 0;
+    if (!mayOnCluster(ctx, AclOperation.ALTER)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, replicaElectionResults: [] };
     if (electionType !== 0 && electionType !== UNCLEAN) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
     }

@@ -8,6 +8,7 @@ import {
   encodeFetchResponse,
 } from "../protocol/generated/fetch-response.ts";
 import type { PartitionLog } from "../storage/engine.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 import { waitForAppend } from "./delayed-fetch.ts";
 import type { AbortedTransaction } from "../protocol/generated/fetch-response.ts";
 import { readBatchHeader } from "../codec/batch-header.ts";
@@ -51,7 +52,7 @@ async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<
   const logs = new Map<PartitionKey, PartitionLog | number>();
   for (const [ti, t] of req.topics.entries()) {
     const name = topicName(ctx, t.topic, t.topicId);
-    if (name === undefined) continue;
+    if (name === undefined || !mayRead(ctx, name)) continue;
     for (const [pi, p] of t.partitions.entries()) {
       try {
         const log = await ctx.broker.partitionLog(name, p.partition);
@@ -62,6 +63,11 @@ async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<
     }
   }
   return logs;
+}
+
+/** Consumers need Read on the topic; a refused partition answers TOPIC_AUTHORIZATION_FAILED. */
+function mayRead(ctx: RequestContext, topic: string): boolean {
+  return ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic);
 }
 
 function topicName(ctx: RequestContext, name: string | undefined, topicId: string | undefined): string | undefined {
@@ -78,14 +84,21 @@ async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionK
   let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes);
   let bytes = 0;
   const topics: FetchableTopicResponse[] = await mapInOrder([...req.topics.entries()], async ([ti, t]) => {
-    const known = topicName(ctx, t.topic, t.topicId) !== undefined;
-    const unknownError = ctx.apiVersion >= 13 && !known ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const name = topicName(ctx, t.topic, t.topicId);
+    // A topic named (not given by id) is refused before it is looked up, so refusal tells nothing of its existence.
+    const named = ctx.apiVersion >= 13 ? name : t.topic;
+    const absentError =
+      named !== undefined && !mayRead(ctx, named)
+        ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+        : ctx.apiVersion >= 13 && name === undefined
+          ? ErrorCode.UNKNOWN_TOPIC_ID
+          : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     return {
       topic: t.topic,
       topicId: t.topicId,
       partitions: await mapInOrder([...t.partitions.entries()], async ([pi, p]) => {
         const log = logs.get(`${ti}:${pi}`);
-        if (log === undefined) return errorPartition(p, unknownError);
+        if (log === undefined) return errorPartition(p, absentError);
         if (typeof log === "number") return errorPartition(p, log);
         const readCommitted = req.isolationLevel === READ_COMMITTED;
         let lastStableOffset;

@@ -1,6 +1,8 @@
 import { defineApi, type RequestContext } from "./api.ts";
+import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { JOIN_GROUP_REQUEST, decodeJoinGroupRequest } from "../protocol/generated/join-group-request.ts";
 import { type JoinGroupResponse, encodeJoinGroupResponse } from "../protocol/generated/join-group-response.ts";
+import { mayReadGroup } from "./resource-access.ts";
 
 /** Answered when the group's rebalance completes (or at once with an error or MEMBER_ID_REQUIRED). */
 export const joinGroup = defineApi(
@@ -10,6 +12,10 @@ export const joinGroup = defineApi(
   decodeJoinGroupRequest,
   encodeJoinGroupResponse,
   async (ctx, req): Promise<JoinGroupResponse> => {
+    if (!mayReadGroup(ctx, req.groupId)) {
+      const protocolName = ctx.apiVersion >= 7 ? null : "";
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName, leader: "", memberId: req.memberId, members: [] };
+    }
     const result = await ctx.broker.groupCoordinator.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -2,6 +2,7 @@ import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { LEAVE_GROUP_REQUEST, decodeLeaveGroupRequest } from "../protocol/generated/leave-group-request.ts";
 import { type LeaveGroupResponse, encodeLeaveGroupResponse } from "../protocol/generated/leave-group-response.ts";
+import { mayReadGroup } from "./resource-access.ts";
 
 /** v0–v2 name one member; v3+ a batch, each answered on its own. */
 export const leaveGroup = defineApi(
@@ -12,6 +13,7 @@ export const leaveGroup = defineApi(
   encodeLeaveGroupResponse,
   (ctx, req): LeaveGroupResponse => {
     const batched = ctx.apiVersion >= 3;
+    if (!mayReadGroup(ctx, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const leaving = batched
       ? (req.members ?? []).map((m) => ({ memberId: m.memberId ?? "", groupInstanceId: m.groupInstanceId ?? null }))
       : [{ memberId: req.memberId ?? "", groupInstanceId: null }];

@@ -2,6 +2,7 @@ import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { LIST_GROUPS_REQUEST, decodeListGroupsRequest } from "../protocol/generated/list-groups-request.ts";
 import { type ListGroupsResponse, encodeListGroupsResponse } from "../protocol/generated/list-groups-response.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../security/acl.ts";
 
 /**
  * Classic groups (JoinGroup/SyncGroup), KIP-848 consumer groups and KIP-932 share groups, with Kafka's group types and
@@ -22,10 +23,17 @@ export const listGroups = defineApi(
       ...ctx.broker.consumerGroups.listGroups().map((g) => ({ groupId: g.groupId, protocolType: "consumer", groupState: g.state, groupType: "consumer" })),
       ...ctx.broker.shareGroups.listGroups().map((g) => ({ groupId: g.groupId, protocolType: "share", groupState: g.state, groupType: "share" })),
     ];
+    // Describe on the cluster shows every group; otherwise only the groups the principal may describe.
+    const everyGroup = ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      groups: groups.filter((g) => (states.size === 0 || states.has(g.groupState.toLowerCase())) && (types.size === 0 || types.has(g.groupType))),
+      groups: groups.filter(
+        (g) =>
+          (states.size === 0 || states.has(g.groupState.toLowerCase())) &&
+          (types.size === 0 || types.has(g.groupType)) &&
+          (everyGroup || ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId)),
+      ),
     };
   },
 );

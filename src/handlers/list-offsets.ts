@@ -9,6 +9,7 @@ import {
 import { LATEST_TIMESTAMP } from "../storage/unified-log.ts";
 import { READ_COMMITTED } from "./fetch.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { mayDescribeTopic } from "./resource-access.ts";
 
 export const listOffsets = defineApi(
   "ListOffsets",
@@ -32,6 +33,7 @@ async function listOffset(ctx: RequestContext, topic: string, p: ListOffsetsPart
     offset,
     leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
   });
+  if (!mayDescribeTopic(ctx, topic)) return answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1n);
   try {
     const log = await ctx.broker.partitionLog(topic, p.partitionIndex);
     if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);

@@ -8,6 +8,8 @@ import {
   type ListPartitionReassignmentsResponse,
   encodeListPartitionReassignmentsResponse,
 } from "../protocol/generated/list-partition-reassignments-response.ts";
+import { AclOperation } from "../security/acl.ts";
+import { mayOnCluster } from "./resource-access.ts";
 
 /** With one broker no reassignment is ever in progress (AlterPartitionReassignments only accepts no-ops). */
 export const listPartitionReassignments = defineApi(
@@ -16,5 +18,10 @@ export const listPartitionReassignments = defineApi(
   [0, 0],
   decodeListPartitionReassignmentsRequest,
   encodeListPartitionReassignmentsResponse,
-  (): ListPartitionReassignmentsResponse => ({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] }),
+  (ctx): ListPartitionReassignmentsResponse => ({
+    throttleTimeMs: 0,
+    errorCode: mayOnCluster(ctx, AclOperation.DESCRIBE) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    errorMessage: null,
+    topics: [],
+  }),
 );

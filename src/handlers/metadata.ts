@@ -7,6 +7,7 @@ import { TopicExistsError } from "../storage/cluster-metadata.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
 import { collidingTopicError, topicNameError } from "./topic-name.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { mayCreateTopic, mayDescribeTopic } from "./resource-access.ts";
 
 /** This broker and the others sharing its storage (if any): the brokers, the controller, and each partition's leader. */
 export const metadata = defineApi(
@@ -21,10 +22,17 @@ export const metadata = defineApi(
     const autoCreate = broker.config.autoCreateTopicsEnable && (req.allowAutoTopicCreation ?? true);
     if (!allTopics && autoCreate) await createMissingTopics(ctx, req.topics!);
     const topics = allTopics
-      ? broker.metadata.topics().map((t) => describeTopic(ctx, t.name, req.includeTopicAuthorizedOperations))
+      ? broker.metadata
+          .topics()
+          .filter((t) => mayDescribeTopic(ctx, t.name))
+          .map((t) => describeTopic(ctx, t.name, req.includeTopicAuthorizedOperations))
       : req.topics!.map((t) => {
           const name = t.name ?? (t.topicId && t.topicId !== ZERO_UUID ? broker.metadata.topicById(t.topicId)?.name : undefined);
           if (name === undefined) return unknownTopic(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          if (!mayDescribeTopic(ctx, name)) return unknownTopic(t.name, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+          if (!broker.metadata.topicByName(name) && autoCreate && !mayCreateTopic(ctx, name)) {
+            return unknownTopic(name, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+          }
           if (!broker.metadata.topicByName(name) && autoCreate && invalidName(ctx, name)) {
             return unknownTopic(name, t.topicId, ErrorCode.INVALID_TOPIC_EXCEPTION);
           }
@@ -46,6 +54,7 @@ export const metadata = defineApi(
 async function createMissingTopics(ctx: RequestContext, topics: { name: string | null }[]): Promise<void> {
   for (const { name } of topics) {
     if (name === null || ctx.broker.metadata.topicByName(name) || invalidName(ctx, name)) continue;
+    if (!mayDescribeTopic(ctx, name) || !mayCreateTopic(ctx, name)) continue;
     await ctx.broker.createTopic(name, ctx.broker.config.numPartitions).catch((err: unknown) => {
       // A storage error is logged and the topic stays unknown: the client asks again.
       if (!(err instanceof TopicExistsError)) storageErrorCode(ctx, err);

@@ -4,6 +4,8 @@ import { OFFSET_COMMIT_REQUEST, type OffsetCommitRequestPartition, decodeOffsetC
 import { type OffsetCommitResponse, encodeOffsetCommitResponse } from "../protocol/generated/offset-commit-response.ts";
 import type { TopicPartitionOffset } from "../coordinator/group-metadata-manager.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
+import { mayReadGroup } from "./resource-access.ts";
 
 /** offset.metadata.max.bytes */
 const MAX_METADATA_LENGTH = 4096;
@@ -23,9 +25,10 @@ export const offsetCommit = defineApi(
     const now = BigInt(Date.now());
     const partitionErrors = new Map<OffsetCommitRequestPartition, number>();
     const offsets: TopicPartitionOffset[] = [];
+    const groupRefused = !mayReadGroup(ctx, req.groupId);
     for (const t of req.topics) {
       for (const p of t.partitions) {
-        const error = partitionError(ctx, t.name, p);
+        const error = groupRefused ? ErrorCode.GROUP_AUTHORIZATION_FAILED : partitionError(ctx, t.name, p);
         if (error !== ErrorCode.NONE) partitionErrors.set(p, error);
         else offsets.push(offsetOf(t.name, p, now));
       }
@@ -60,6 +63,7 @@ export const offsetCommit = defineApi(
 
 /** Also TxnOffsetCommit's: an unknown partition, or metadata longer than offset.metadata.max.bytes. */
 export function partitionError(ctx: RequestContext, topic: string, p: Pick<OffsetCommitRequestPartition, "partitionIndex" | "committedMetadata">): number {
+  if (!ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
   if (!ctx.broker.metadata.topicByName(topic)?.partitions.has(p.partitionIndex)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   if (p.committedMetadata !== null && p.committedMetadata.length > MAX_METADATA_LENGTH) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
   return ErrorCode.NONE;

@@ -11,6 +11,7 @@ import { batchSpans } from "../storage/record-batches.ts";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import { isControlBatch, isTransactionalBatch } from "../storage/end-transaction-marker.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /**
  * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
@@ -28,10 +29,20 @@ export const produce = defineApi(
   decodeProduceRequest,
   encodeProduceResponse,
   async (ctx, req): Promise<ProduceResponse | null> => {
+    // A transactional producer needs Write on its transactional id, else nothing is appended.
+    const transactionRefused = req.transactionalId != null && !ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
     const responses = await Promise.all(
       req.topicData.map(async (t) => ({
         name: t.name,
-        partitionResponses: await Promise.all(t.partitionData.map((p) => appendPartition(ctx, req.transactionalId ?? null, t.name, p))),
+        partitionResponses: await Promise.all(
+          t.partitionData.map((p) =>
+            transactionRefused
+              ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+              : !ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, t.name)
+                ? failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+                : appendPartition(ctx, req.transactionalId ?? null, t.name, p),
+          ),
+        ),
       })),
     );
     // acks=0: the client expects no response at all.

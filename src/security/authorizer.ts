@@ -13,6 +13,7 @@ import {
   type AclBinding,
   type AclFilter,
   AclOperation,
+  PatternType,
   PermissionType,
   RESOURCE_OPERATIONS,
   WILDCARD,
@@ -24,9 +25,11 @@ import {
 
 export interface Authorizer {
   authorize(principal: string, host: string, operation: number, resourceType: number, resourceName: string): boolean;
+  /** Whether the principal may perform `operation` on some resource of the type (Kafka's authorizeByResourceType). */
+  authorizeByResourceType(principal: string, host: string, operation: number, resourceType: number): boolean;
 }
 
-export const ALLOW_ALL: Authorizer = { authorize: () => true };
+export const ALLOW_ALL: Authorizer = { authorize: () => true, authorizeByResourceType: () => true };
 
 /** The bit set of operations `authorizer` allows on a resource, as authorized-operations fields carry it. */
 export function authorizedOperations(authorizer: Authorizer, principal: string, host: string, resourceType: number, resourceName: string): number {
@@ -62,6 +65,29 @@ export class StandardAuthorizer implements Authorizer, MetadataRecordListener {
       }
     }
     return allowed || (!resourceHasAcls && this.config.allowEveryoneIfNoAclFound);
+  }
+
+  /**
+   * As Kafka's: allowed when an ALLOW of the principal covers some resource of the type and no DENY
+   * covers them all (the wildcard); or, with no ACL of the type at all, when allow.everyone.if.no.acl.found.
+   */
+  authorizeByResourceType(principal: string, host: string, operation: number, resourceType: number): boolean {
+    if (this.superUsers.has(principal)) return true;
+    let typeHasAcls = false;
+    let allowed = false;
+    for (const acl of this.acls.values()) {
+      if (acl.resourceType !== resourceType) continue;
+      typeHasAcls = true;
+      if (acl.principal !== principal && acl.principal !== WILDCARD_PRINCIPAL) continue;
+      if (acl.host !== host && acl.host !== WILDCARD) continue;
+      if (acl.permissionType === PermissionType.DENY) {
+        const coversAll = acl.resourceName === WILDCARD || (acl.patternType === PatternType.PREFIXED && acl.resourceName === "");
+        if (coversAll && (acl.operation === operation || acl.operation === AclOperation.ALL)) return false;
+      } else if (implies(acl.operation, operation)) {
+        allowed = true;
+      }
+    }
+    return allowed || (!typeHasAcls && this.config.allowEveryoneIfNoAclFound);
   }
 
   /** The ACLs matching a filter, each with the id of its AccessControlEntryRecord. */

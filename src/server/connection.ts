@@ -154,6 +154,7 @@ export class Connection {
       principal,
       session: this.session,
       authorize: (operation, resourceType, name) => authorizer.authorize(principal, clientHost, operation, resourceType, name),
+      authorizeByResourceType: (operation, resourceType) => authorizer.authorizeByResourceType(principal, clientHost, operation, resourceType),
       authorizedOperations: (resourceType, name) => authorizedOperations(authorizer, principal, clientHost, resourceType, name),
       closeAfterResponse: () => {
         this.closeAfterResponse = true;
