@@ -11,6 +11,8 @@ import {
   encodeAddPartitionsToTxnResponse,
 } from "../protocol/generated/add-partitions-to-txn-response.ts";
 import { fencedForVersion } from "./producer-fenced.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
+import { mayWriteTransaction } from "./resource-access.ts";
 
 interface Transaction {
   transactionalId: string;
@@ -67,6 +69,11 @@ async function addPartitions(ctx: RequestContext, t: Transaction): Promise<AddPa
         partitionErrorCode: fencedForVersion(errorOf(topic.name, partition), ctx.apiVersion, 2),
       })),
     }));
+  if (!mayWriteTransaction(ctx, t.transactionalId)) return results(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const writable = (topic: string) => ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic);
+  if (t.topics.some((topic) => !writable(topic.name))) {
+    return results((topic) => (writable(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+  }
   if (t.verifyOnly) {
     return results((topic, partition) => coordinator.verifyTransaction(t.transactionalId, t.producerId, t.producerEpoch, { topic, partition }));
   }

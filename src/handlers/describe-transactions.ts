@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_TRANSACTIONS_REQUEST, decodeDescribeTransactionsRequest } from "../protocol/generated/describe-transactions-request.ts";
 import { type DescribeTransactionsResponse, encodeDescribeTransactionsResponse } from "../protocol/generated/describe-transactions-response.ts";
 import { partitionsByTopic } from "../coordinator/transaction-metadata.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /** What `kafka-transactions.sh describe` shows: the state, producer and partitions of each transactional.id. */
 export const describeTransactions = defineApi(
@@ -14,9 +15,10 @@ export const describeTransactions = defineApi(
   (ctx, req): DescribeTransactionsResponse => ({
     throttleTimeMs: 0,
     transactionStates: req.transactionalIds.map((transactionalId) => {
-      const txn = ctx.broker.transactionCoordinator.transaction(transactionalId);
+      const allowed = ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId);
+      const txn = allowed ? ctx.broker.transactionCoordinator.transaction(transactionalId) : undefined;
       if (!txn) {
-        return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
+        return { errorCode: allowed ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
       }
       return {
         errorCode: ErrorCode.NONE,

@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { LIST_TRANSACTIONS_REQUEST, decodeListTransactionsRequest } from "../protocol/generated/list-transactions-request.ts";
 import { type ListTransactionsResponse, encodeListTransactionsResponse } from "../protocol/generated/list-transactions-response.ts";
 import { isTransactionStateName } from "../coordinator/transaction-metadata.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /**
  * Every transactional.id, filtered by state names, producer ids and (v1) by having run at least
@@ -21,6 +22,7 @@ export const listTransactions = defineApi(
     const now = BigInt(Date.now());
     const transactionStates = [...ctx.broker.transactionCoordinator.allTransactions()]
       .filter((t) => t.state !== "Dead")
+      .filter((t) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId))
       .filter((t) => req.stateFilters.length === 0 || states.has(t.state))
       .filter((t) => producerIds.size === 0 || producerIds.has(t.producerId))
       .filter((t) => minDuration < 0n || (t.txnStartTimestamp >= 0n && now - t.txnStartTimestamp >= minDuration))

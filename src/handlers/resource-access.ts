@@ -20,3 +20,8 @@ export function mayReadGroup(ctx: RequestContext, groupId: string): boolean {
 export function mayOnCluster(ctx: RequestContext, operation: number): boolean {
   return ctx.authorize(operation, ResourceType.CLUSTER, CLUSTER_NAME);
 }
+
+/** A transactional producer's requests need Write on its transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED). */
+export function mayWriteTransaction(ctx: RequestContext, transactionalId: string): boolean {
+  return ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId);
+}

@@ -4,6 +4,7 @@ import { TXN_OFFSET_COMMIT_REQUEST, type TxnOffsetCommitRequest, decodeTxnOffset
 import { type TxnOffsetCommitResponse, encodeTxnOffsetCommitResponse } from "../protocol/generated/txn-offset-commit-response.ts";
 import { GROUP_METADATA_TOPIC_NAME, type TopicPartitionOffset } from "../coordinator/group-metadata-manager.ts";
 import { partitionError } from "./offset-commit.ts";
+import { mayReadGroup, mayWriteTransaction } from "./resource-access.ts";
 
 /**
  * Offsets committed as part of a transaction: written now, visible to OffsetFetch once the
@@ -18,12 +19,17 @@ export const txnOffsetCommit = defineApi(
   decodeTxnOffsetCommitRequest,
   encodeTxnOffsetCommitResponse,
   async (ctx, req): Promise<TxnOffsetCommitResponse> => {
+    const refusal = !mayWriteTransaction(ctx, req.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !mayReadGroup(ctx, req.groupId)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : ErrorCode.NONE;
     const partitionErrors = new Map<string, number>();
     const offsets: TopicPartitionOffset[] = [];
     const now = BigInt(Date.now());
     for (const t of req.topics) {
       for (const p of t.partitions) {
-        const error = partitionError(ctx, t.name, p);
+        const error = refusal !== ErrorCode.NONE ? refusal : partitionError(ctx, t.name, p);
         if (error !== ErrorCode.NONE) partitionErrors.set(`${t.name}:${p.partitionIndex}`, error);
         else offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? "", commitTimestamp: now });
       }

@@ -8,6 +8,8 @@ import { run, runOk } from "./support/process.ts";
 import { jsonLines } from "./support/python.ts";
 import { plainClient } from "./support/sasl-raw.ts";
 import { DeleteAcls, DescribeAcls, Fetch } from "../support/messages.ts";
+import { INIT_PRODUCER_ID_REQUEST, encodeInitProducerIdRequest } from "../../src/protocol/generated/init-producer-id-request.ts";
+import { decodeInitProducerIdResponse } from "../../src/protocol/generated/init-producer-id-response.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { AclOperation, PatternType, PermissionType, ResourceType } from "../../src/security/acl.ts";
 import { CLIENT_PRINCIPAL } from "./support/certificates.ts";
@@ -124,6 +126,22 @@ describe("StandardAuthorizer", () => {
     });
     expect(res.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1n });
     client.close();
+  });
+
+  it("needs Write on a transactional id to initialize it, and Write on some topic to be idempotent", async () => {
+    const InitProducerId = { request: { ...INIT_PRODUCER_ID_REQUEST, encode: encodeInitProducerIdRequest }, response: { decode: decodeInitProducerIdResponse } };
+    const init = { transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 };
+    const port = secure.broker.running.listeners.find((l) => l.name === "SASL_PLAINTEXT")!.port;
+    const admin = await plainClient(port, "admin", PASSWORDS.admin);
+    expect((await admin.request(InitProducerId.request, InitProducerId.response, 4, { ...init, transactionalId: "payments" })).errorCode).toBe(ErrorCode.NONE);
+    admin.close();
+    const bob = await plainClient(port, "bob", PASSWORDS.bob);
+    const txn = await bob.request(InitProducerId.request, InitProducerId.response, 4, { ...init, transactionalId: "payments" });
+    expect(txn.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // bob may write team-* (the prefixed ACL above): enough for an idempotent producer id.
+    const idempotent = await bob.request(InitProducerId.request, InitProducerId.response, 4, { ...init, transactionalId: null });
+    expect(idempotent.errorCode).toBe(ErrorCode.NONE);
+    bob.close();
   });
 
   it("takes an mTLS client's certificate subject as its principal", async () => {
