@@ -5,7 +5,6 @@ import { FIND_COORDINATOR_REQUEST, decodeFindCoordinatorRequest } from "../proto
 import { type FindCoordinatorResponse, encodeFindCoordinatorResponse } from "../protocol/generated/find-coordinator-response.ts";
 import { AclOperation, ResourceType } from "../security/acl.ts";
 
-
 /** Each key's coordinator: this broker alone, or the live broker the cluster's spread names; v4+ asks for several keys at once. */
 export const findCoordinator = defineApi(
   "FindCoordinator",
@@ -19,8 +18,8 @@ export const findCoordinator = defineApi(
       if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) {
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}`, nodeId: -1, host: "", port: -1 };
       }
-      if (!ctx.authorize(AclOperation.DESCRIBE, keyType === GROUP ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID, key)) {
-        const errorCode = keyType === GROUP ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+      if (!ctx.authorize(AclOperation.DESCRIBE, keyType === GROUP_KEY_TYPE ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID, key)) {
+        const errorCode = keyType === GROUP_KEY_TYPE ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
         return { errorCode, errorMessage: null, nodeId: -1, host: "", port: -1 };
       }
       const { nodeId, host, port } = ctx.broker.coordinatorOf(keyType, key, ctx.listener, ctx.localAddress);
