@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { SHARE_ACKNOWLEDGE_REQUEST, decodeShareAcknowledgeRequest } from "../protocol/generated/share-acknowledge-request.ts";
 import { ShareErrorCode } from "../coordinator/share-group-coordinator.ts";
 import { type ShareAcknowledgeResponse, encodeShareAcknowledgeResponse } from "../protocol/generated/share-acknowledge-response.ts";
+import { mayReadGroup } from "./resource-access.ts";
 
 /** KIP-932: ACCEPT / RELEASE / REJECT (and GAP) of records the member acquired, within its share session. */
 export const shareAcknowledge = defineApi(
@@ -15,6 +16,7 @@ export const shareAcknowledge = defineApi(
     const groupId = req.groupId ?? "";
     const memberId = req.memberId ?? "";
     const base = { throttleTimeMs: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+    if (!mayReadGroup(ctx, groupId)) return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     // Only ShareFetch opens a session.
     const sessionError =
       req.shareSessionEpoch === 0 ? ShareErrorCode.INVALID_SHARE_SESSION_EPOCH : ctx.broker.shareGroups.checkSession(groupId, memberId, req.shareSessionEpoch);

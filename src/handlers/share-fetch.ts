@@ -8,6 +8,7 @@ import { OFFSET_OUT_OF_RANGE, type PartitionLog } from "../storage/engine.ts";
 import { waitForAppend } from "./delayed-fetch.ts";
 import type { AcquiredRecords } from "../coordinator/share-partition.ts";
 import { acknowledgePartition } from "./share-acknowledge.ts";
+import { mayReadGroup } from "./resource-access.ts";
 
 /** The most records one ShareFetch acquires per partition. */
 const MAX_RECORDS_PER_PARTITION = 500;
@@ -28,6 +29,7 @@ export const shareFetch = defineApi(
     const groupId = req.groupId ?? "";
     const memberId = req.memberId ?? "";
     const base = { throttleTimeMs: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+    if (!mayReadGroup(ctx, groupId)) return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const sessionError = ctx.broker.shareGroups.checkSession(groupId, memberId, req.shareSessionEpoch);
     if (sessionError !== ErrorCode.NONE) return { ...base, errorCode: sessionError };
     // Acknowledgements first, once; then acquisition, waiting (up to max_wait_ms) for records to arrive.
