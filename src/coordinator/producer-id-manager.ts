@@ -12,6 +12,9 @@ import type { ProducerIdStore } from "../storage/engine.ts";
  */
 export const FIRST_PRODUCER_ID = 1000n;
 
+/** Bounds the retries of an allocation that other brokers keep winning. */
+const MAX_ALLOCATION_ATTEMPTS = 100;
+
 export class ProducerIdManager {
   private constructor(
     private readonly store: ProducerIdStore,
@@ -23,22 +26,24 @@ export class ProducerIdManager {
     return new ProducerIdManager(store, stored?.nextProducerId ?? FIRST_PRODUCER_ID);
   }
 
-  /** Takes in the ids other brokers sharing the store handed out since this one last looked. */
-  async refresh(): Promise<void> {
-    const stored = await this.store.load();
-    if (stored && stored.nextProducerId > this.nextProducerId) this.nextProducerId = stored.nextProducerId;
-  }
-
-  /** Whether InitProducerId handed this id out; other ids are accepted without sequence checks. */
+  /**
+   * Whether the id is one InitProducerId hands out, here or on another broker sharing the store:
+   * every id from FIRST_PRODUCER_ID on. Others are accepted without sequence checks.
+   */
   isAllocated(producerId: bigint): boolean {
-    return producerId >= FIRST_PRODUCER_ID && producerId < this.nextProducerId;
+    return producerId >= FIRST_PRODUCER_ID;
   }
 
-  /** A producer id never handed out before, saved before it is returned. */
+  /** A producer id never handed out before, by this broker or another sharing the store; saved before it is returned. */
   async generateProducerId(): Promise<bigint> {
-    await this.refresh();
-    const producerId = this.nextProducerId++;
-    await this.store.save({ nextProducerId: this.nextProducerId });
-    return producerId;
+    for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
+      const stored = await this.store.load();
+      const producerId = stored && stored.nextProducerId > this.nextProducerId ? stored.nextProducerId : this.nextProducerId;
+      if (await this.store.save({ nextProducerId: producerId + 1n }, stored)) {
+        this.nextProducerId = producerId + 1n;
+        return producerId;
+      }
+    }
+    throw new Error(`could not allocate a producer id in ${MAX_ALLOCATION_ATTEMPTS} attempts: other brokers kept taking the next one`);
   }
 }

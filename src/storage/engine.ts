@@ -77,10 +77,14 @@ export interface ProducerIdState {
   nextProducerId: bigint;
 }
 
-/** Where ProducerIdManager keeps its state; `save` resolves once it survives a crash, and saves land in call order. */
+/**
+ * Where ProducerIdManager keeps its state. `save` stores `state` only if the store still holds
+ * `expected` (what `load` returned), so two brokers sharing it never hand out one id: it resolves
+ * true once the state survives a crash, false when another broker saved first.
+ */
 export interface ProducerIdStore {
   load(): Awaitable<ProducerIdState | undefined>;
-  save(state: ProducerIdState): Awaitable<void>;
+  save(state: ProducerIdState, expected: ProducerIdState | undefined): Awaitable<boolean>;
 }
 
 export type StorageEngineName = "files" | "memory" | "postgres";

@@ -126,7 +126,8 @@ export class ProducerIdFile implements ProducerIdStore {
   }
 
   /** Written to a temporary file, fsynced and renamed, so a crash leaves the old or the new state whole. */
-  save(state: ProducerIdState): void {
+  /** One broker owns a log dir, so nothing else saves between its load and its save. */
+  save(state: ProducerIdState): boolean {
     const stored: StoredState = { nextProducerId: state.nextProducerId.toString() };
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, "w");
@@ -137,5 +138,6 @@ export class ProducerIdFile implements ProducerIdStore {
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+    return true;
   }
 }

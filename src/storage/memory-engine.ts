@@ -155,8 +155,11 @@ class MemoryProducerIds implements ProducerIdStore {
     return this.state && copy(this.state);
   }
 
-  save(state: ProducerIdState): void {
+  /** Brokers of an in-process cluster share this store; each load-then-save races the others'. */
+  save(state: ProducerIdState, expected: ProducerIdState | undefined): boolean {
+    if (this.state?.nextProducerId !== expected?.nextProducerId) return false;
     this.state = copy(state);
+    return true;
   }
 }
 

@@ -179,5 +179,11 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     expect(errors.some((e) => e.startsWith(`query of postgres://127.0.0.1:${pg.port}/`))).toBe(true);
     errors.length = 0;
   });
+
+  it("never hand out one producer id twice, whichever broker InitProducerId reaches", async () => {
+    const started = await brokers(database(), 3);
+    const ids = await Promise.all(started.flatMap((b) => Array.from({ length: 20 }, () => b.broker.producerIds.generateProducerId())));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
 

@@ -298,7 +298,7 @@ describe.each(engines)("the $name engine", (e) => {
     let engine = await open();
     expect(await engine.producerIds.load()).toBeUndefined();
     const state = { nextProducerId: 1234n };
-    await engine.producerIds.save(state);
+    expect(await engine.producerIds.save(state, undefined)).toBe(true);
     state.nextProducerId = 1n;
     engine = await reopen(engine);
     expect(await engine.producerIds.load()).toEqual({ nextProducerId: 1234n });

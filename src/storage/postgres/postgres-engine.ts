@@ -179,11 +179,14 @@ class ProducerIdRow implements ProducerIdStore {
     };
   }
 
-  async save(state: ProducerIdState): Promise<void> {
-    const stored: StoredProducerIds = {
-      nextProducerId: state.nextProducerId.toString(),
-    };
-    await this.db.query("UPDATE kafka_cluster SET producer_ids = $1 WHERE id = 1", [stored]);
+  /** A compare-and-set on the row: of two brokers that loaded the same state, one saves. */
+  async save(state: ProducerIdState, expected: ProducerIdState | undefined): Promise<boolean> {
+    const stored: StoredProducerIds = { nextProducerId: state.nextProducerId.toString() };
+    const { rowCount } = await this.db.query(
+      "UPDATE kafka_cluster SET producer_ids = $1 WHERE id = 1 AND (producer_ids->>'nextProducerId') IS NOT DISTINCT FROM $2",
+      [stored, expected?.nextProducerId.toString() ?? null],
+    );
+    return rowCount === 1;
   }
 }
 
