@@ -7,13 +7,17 @@
 // BENCH_E2E_MB (default 256) sets the data per run; BENCH_E2E_QUICK=1 runs 1 KiB only;
 // BENCH_E2E_PROFILE=1 instead runs 1 KiB, acks=all, 1 partition, WASM with the broker under
 // node --cpu-prof and writes bench/e2e-profile.txt (where the broker's CPU goes).
+// `--storage` (npm run bench:cluster) instead runs 1 KiB, acks=all, 1 and 12 partitions through the files
+// engine and 1 and 3 brokers sharing PostgreSQL (64 MB per run unless BENCH_E2E_MB), counting the
+// database's statements per Produce; writes bench/storage-results.json, bench/storage.svg and its section.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 import { e2ePlot } from "./e2e/plot.mjs";
 import { profileSummary } from "./e2e/profile.mjs";
+import { produceRequests, startCountingPostgres, storageMarkdown, storagePlot } from "./e2e/storage.mjs";
+import { startBrokerProcess } from "../scripts/broker-process.mjs";
 
 const root = new URL("../", import.meta.url);
 const MB_PER_RUN = Number(process.env.BENCH_E2E_MB ?? 256);
@@ -22,6 +26,8 @@ const PARTITIONS = [1, 100];
 const ACKS = ["1", "all"];
 const CODECS = ["wasm", "js"];
 const MAX_MESSAGES = 1_000_000;
+const STORAGE_SETUPS = [{ engine: "files", brokers: 1 }, { engine: "postgres", brokers: 1 }, { engine: "postgres", brokers: 3 }];
+const STORAGE_MB = Number(process.env.BENCH_E2E_MB ?? 64);
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 const progress = (line) => process.stderr.write(`${line}\n`);
 
@@ -31,50 +37,45 @@ function compileLoadgen() {
   return out;
 }
 
-/** utime and stime of `pid` (every thread), in seconds. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+/** utime and stime of the processes `pids` (every thread), in seconds. */
+function cpuSeconds(pids) {
+  const total = { user: 0, system: 0 };
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    total.user += Number(fields[11]) / CLOCK_TICKS;
+    total.system += Number(fields[12]) / CLOCK_TICKS;
+  }
+  return total;
 }
 
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  return { rssMiB: kib("VmRSS") / 1024, peakRssMiB: kib("VmHWM") / 1024 };
+/** Resident memory of the processes `pids`, summed. */
+function memory(pids) {
+  const total = { rssMiB: 0, peakRssMiB: 0 };
+  for (const pid of pids) {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+    total.rssMiB += kib("VmRSS") / 1024;
+    total.peakRssMiB += kib("VmHWM") / 1024;
+  }
+  return total;
 }
 
-async function startBroker(codec, partitions, profileDir) {
-  const logDir = mkdtempSync(join(tmpdir(), "bench-e2e-"));
-  const port = 19000 + Math.floor(Math.random() * 20000);
-  const properties = join(logDir, "server.properties");
-  writeFileSync(properties, [
-    "node.id=1",
-    `listeners=PLAINTEXT://127.0.0.1:${port}`,
-    `log.dirs=${join(logDir, "data")}`,
-    `num.partitions=${partitions}`,
-    "auto.create.topics.enable=true",
-    "",
-  ].join("\n"));
-  const profiling = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, ["--disable-wasm-trap-handler", ...profiling, new URL("dist/main.js", root).pathname, properties], {
-    env: { ...process.env, KAFKA_CODEC: codec },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  const deadline = Date.now() + 15_000;
-  while (!out.includes("listening")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`broker did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
+/** One broker on the files engine (the e2e matrix), or `brokers` sharing the database at `postgresUrl`. */
+async function startBrokers({ codec = "wasm", partitions, profileDir, brokers = 1, postgresUrl, httpPorts }) {
+  const first = 19000 + Math.floor(Math.random() * 20000);
+  const started = [];
+  for (let id = 1; id <= brokers; id++) {
+    const properties = { "node.id": id, "num.partitions": partitions, "auto.create.topics.enable": true };
+    if (postgresUrl) Object.assign(properties, { "storage.engine": "postgres", "storage.postgres.url": postgresUrl });
+    if (httpPorts) properties["http.listeners"] = `http://127.0.0.1:${first + brokers + id}`;
+    const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    started.push({ ...(await startBrokerProcess({ port: first + id - 1, properties, env: { KAFKA_CODEC: codec }, nodeArgs })), http: first + brokers + id });
   }
   return {
-    pid: child.pid,
-    bootstrap: `127.0.0.1:${port}`,
-    async stop() {
-      child.kill("SIGTERM");
-      if (child.exitCode === null) await once(child, "exit");
-      rmSync(logDir, { recursive: true, force: true });
-    },
+    pids: started.map((b) => b.pid),
+    bootstrap: started.map((b) => b.bootstrap).join(","),
+    httpPorts: started.map((b) => b.http),
+    stop: () => Promise.all(started.map((b) => b.stop())),
   };
 }
 
@@ -92,11 +93,11 @@ function runLoadgen(loadgen, args) {
   });
 }
 
-/** Runs one phase and adds the broker's CPU and memory over it. */
+/** Runs one phase and adds the brokers' CPU and memory over it. */
 async function measured(broker, loadgen, args) {
-  const before = cpuSeconds(broker.pid);
+  const before = cpuSeconds(broker.pids);
   const result = await runLoadgen(loadgen, args);
-  const after = cpuSeconds(broker.pid);
+  const after = cpuSeconds(broker.pids);
   const user = after.user - before.user;
   const system = after.system - before.system;
   const gb = result.bytes / 1e9;
@@ -108,7 +109,7 @@ async function measured(broker, loadgen, args) {
     cpuSecondsPerGB: (user + system) / gb,
     /** The kernel's share (socket copies, page-cache writes, page faults). */
     systemCpuSecondsPerGB: system / gb,
-    ...memory(broker.pid),
+    ...memory(broker.pids),
   };
 }
 
@@ -120,9 +121,18 @@ async function main() {
       writeFileSync(new URL("bench/e2e-profile.txt", root), await profile(loadgen));
       return;
     }
+    if (process.argv.includes("--storage")) {
+      const results = { date: new Date().toISOString(), machine: machine(), runs: await storageRuns(loadgen) };
+      writeFileSync(new URL("bench/storage-results.json", root), `${JSON.stringify(results, null, 2)}\n`);
+      writeFileSync(new URL("bench/storage.svg", root), storagePlot(results.runs));
+      const report = storageMarkdown(results);
+      writeBenchmarksSection("storage", report);
+      process.stdout.write(report);
+      return;
+    }
     for (const codec of CODECS) {
       for (const partitions of PARTITIONS) {
-        const broker = await startBroker(codec, partitions);
+        const broker = await startBrokers({ codec, partitions });
         try {
           for (const size of SIZES) {
             for (const acks of ACKS) {
@@ -151,7 +161,7 @@ async function main() {
       if (!peak) continue;
       const rate = Math.round(peak.produce.msgsPerSec / 2);
       const count = Math.min(MAX_MESSAGES, Math.max(rate * 10, 10_000));
-      const broker = await startBroker(codec, 1);
+      const broker = await startBrokers({ codec, partitions: 1 });
       try {
         await runLoadgen(loadgen, ["create", broker.bootstrap, "bench-half-peak"]);
         const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, "bench-half-peak", "1024", String(count), "all", String(rate)]);
@@ -163,7 +173,7 @@ async function main() {
     }
     const results = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      machine: machine(),
       client: execFileSync("sh", ["-c", "dpkg-query -W -f='${Version}' librdkafka-dev"]).toString().trim(),
       mbPerRun: MB_PER_RUN,
       runs,
@@ -172,11 +182,48 @@ async function main() {
     writeFileSync(new URL("bench/e2e-results.json", root), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(new URL("bench/e2e.svg", root), e2ePlot(runs));
     const report = e2eMarkdown(results);
-    writeBenchmarksSection(report);
+    writeBenchmarksSection("e2e", report);
     process.stdout.write(report);
   } finally {
     rmSync(loadgen, { force: true });
   }
+}
+
+const machine = () => ({ cpus: cpus().length, model: cpus()[0]?.model, node: process.version });
+
+/**
+ * `--storage`: 1 KiB at acks=all through one broker on the files engine and through 1 and 3 brokers
+ * sharing PostgreSQL, with what the database did per Produce request.
+ */
+async function storageRuns(loadgen) {
+  const count = Math.floor((STORAGE_MB * 1024 * 1024) / 1024);
+  const runs = [];
+  for (const setup of STORAGE_SETUPS) {
+    for (const partitions of [1, 12]) {
+      const db = setup.engine === "postgres" ? await startCountingPostgres() : undefined;
+      try {
+        const broker = await startBrokers({ partitions, brokers: setup.brokers, postgresUrl: db?.url, httpPorts: true });
+        try {
+          const topic = "bench-storage";
+          await runLoadgen(loadgen, ["create", broker.bootstrap, topic]);
+          const requestsBefore = await produceRequests(broker.httpPorts);
+          await db?.reset();
+          const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, topic, "1024", String(count), "all"]);
+          const requests = (await produceRequests(broker.httpPorts)) - requestsBefore;
+          const database = await db?.produceWork(topic, count, requests);
+          const consume = await measured(broker, loadgen, ["consume", broker.bootstrap, topic, String(partitions), String(count)]);
+          runs.push({ ...setup, partitions, size: 1024, acks: "all", count, produceRequests: requests, produce, consume, database });
+          progress(`${setup.engine} × ${setup.brokers} p=${partitions}: produce ${produce.mbPerSec.toFixed(0)} MB/s p99 ${produce.p99Ms.toFixed(1)} ms; ` +
+            `consume ${consume.mbPerSec.toFixed(0)} MB/s; ${requests} Produce requests${database ? `, ${database.statements} statements, ${database.batchRows} batch rows` : ""}`);
+        } finally {
+          await broker.stop();
+        }
+      } finally {
+        db?.stop();
+      }
+    }
+  }
+  return runs;
 }
 
 /** Produce then consume 1 KiB at acks=all with the broker under --cpu-prof (written when it exits). */
@@ -184,7 +231,7 @@ async function profile(loadgen) {
   const count = Math.floor((MB_PER_RUN * 1024 * 1024) / 1024);
   const dir = mkdtempSync(join(tmpdir(), "bench-e2e-prof-"));
   try {
-    const broker = await startBroker("wasm", 1, dir);
+    const broker = await startBrokers({ partitions: 1, profileDir: dir });
     await runLoadgen(loadgen, ["create", broker.bootstrap, "profiled"]);
     const produce = await measured(broker, loadgen, ["produce", broker.bootstrap, "profiled", "1024", String(count), "all"]);
     const consume = await measured(broker, loadgen, ["consume", broker.bootstrap, "profiled", "1", String(count)]);
@@ -231,15 +278,17 @@ export function e2eMarkdown({ date, machine, client, mbPerRun, runs, halfPeak })
   return `${lines.join("\n")}\n`;
 }
 
-const BEGIN = "<!-- e2e results: generated by npm run bench:e2e -->";
-const END = "<!-- end of e2e results -->";
+const SCRIPT = { e2e: "npm run bench:e2e", storage: "npm run bench:cluster" };
 
-function writeBenchmarksSection(report) {
+/** Replaces the generated section `name` ("e2e", "storage") of BENCHMARKS.md with `report`. */
+function writeBenchmarksSection(name, report) {
+  const BEGIN = `<!-- ${name} results: generated by ${SCRIPT[name]} -->`;
+  const END = `<!-- end of ${name} results -->`;
   const file = new URL("BENCHMARKS.md", root);
   const text = readFileSync(file, "utf8");
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
-  if (start < 0 || end < 0) throw new Error("BENCHMARKS.md has no e2e results markers");
+  if (start < 0 || end < 0) throw new Error(`BENCHMARKS.md has no ${name} results markers`);
   writeFileSync(file, `${text.slice(0, start + BEGIN.length)}\n${report}${text.slice(end)}`);
 }
 
