@@ -20,6 +20,10 @@ export const metadata = defineApi(
     const { broker } = ctx;
     const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     const autoCreate = broker.config.autoCreateTopicsEnable && (req.allowAutoTopicCreation ?? true);
+    // Topics another broker sharing the storage created may not have reached this one yet.
+    if (broker.registry && (allTopics || req.topics!.some((t) => !(t.name ? broker.metadata.topicByName(t.name) : broker.metadata.topicById(t.topicId ?? ZERO_UUID))))) {
+      await broker.metadata.refresh();
+    }
     if (!allTopics && autoCreate) await createMissingTopics(ctx, req.topics!);
     const topics = allTopics
       ? broker.metadata
