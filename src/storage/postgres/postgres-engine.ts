@@ -80,6 +80,9 @@ export class PostgresEngine implements StorageEngine {
   }
 
   async createLog(topic: string, partition: number, topicId: string): Promise<PostgresLog> {
+    // Every Produce asks for its log: an open one costs no round trip (deleteLogs forgets it).
+    const open = this.logs.get(key(topic, partition));
+    if (open) return open;
     await this.db.query(
       "INSERT INTO kafka_partitions (topic, partition, topic_id) VALUES ($1, $2, $3) ON CONFLICT (topic, partition) DO NOTHING",
       [topic, partition, topicId],
