@@ -3,6 +3,7 @@
 // report: table and bar chart of MB/s with p99 produce latency.
 import pg from "pg";
 import { startLocalPostgres } from "../../scripts/local-postgres.mjs";
+import { groupedBars } from "./plot.mjs";
 
 /** A throwaway PostgreSQL with pg_stat_statements loaded (it needs a restart to load). */
 export async function startCountingPostgres() {
@@ -53,6 +54,8 @@ export async function startCountingPostgres() {
         appendsPerProduce: appends / produceRequests,
         batchRowsPerAppend: rows / appends,
         recordsPerBatchRow: records / topicRows,
+        /** Which statements those were: calls by the start of each statement's text. */
+        byStatement: statements.sort((x, y) => y.calls - x.calls).map((x) => ({ calls: x.calls, query: x.query.replace(/\s+/g, " ").trim().slice(0, 90) })),
       };
     },
   };
@@ -90,9 +93,6 @@ export function storageMarkdown({ date, machine, runs }) {
   return `${lines.join("\n")}\n`;
 }
 
-const WIDTH = 760;
-const HEIGHT = 400;
-const MARGIN = { left: 60, right: 200, top: 40, bottom: 50 };
 const BARS = [
   { phase: "produce", partitions: 1, colour: "#1f77b4", name: "produce, 1 partition" },
   { phase: "produce", partitions: 12, colour: "#aec7e8", name: "produce, 12 partitions" },
@@ -100,43 +100,18 @@ const BARS = [
   { phase: "consume", partitions: 12, colour: "#ff9896", name: "consume, 12 partitions" },
 ];
 
-/** Grouped bars: MB/s per storage setup, p99 produce latency written above the produce bars. */
+/** MB/s per storage setup, the p99 produce latency written above the produce bars. */
 export function storagePlot(runs) {
   const setups = [...new Set(runs.map(setupName))];
-  const run = (setup, bar) => runs.find((r) => setupName(r) === setup && r.partitions === bar.partitions);
-  const yMax = Math.ceil(Math.max(10, ...runs.flatMap((r) => [r.produce.mbPerSec, r.consume.mbPerSec])) / 10) * 10;
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const y = (v) => MARGIN.top + plotH - (v / yMax) * plotH;
-  const groupW = plotW / Math.max(1, setups.length);
-  const barW = (groupW * 0.8) / BARS.length;
-  const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`);
-  out.push(`<text x="${MARGIN.left}" y="24" font-size="15" font-weight="bold">MB/s by storage (1 KiB, acks=all; p99 produce ms on the bars)</text>`);
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax / 5) * i;
-    out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
-    out.push(`<text x="${MARGIN.left - 8}" y="${y(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${f(v)}</text>`);
-  }
-  setups.forEach((setup, gi) => {
-    const gx = MARGIN.left + gi * groupW + groupW * 0.1;
-    BARS.forEach((bar, bi) => {
-      const r = run(setup, bar);
-      const v = r?.[bar.phase].mbPerSec ?? 0;
-      const x = gx + bi * barW;
-      out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${bar.colour}"/>`);
-      if (r && bar.phase === "produce") out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" font-size="10">${f(r.produce.p99Ms)}</text>`);
-    });
-    out.push(`<text x="${(gx + (BARS.length * barW) / 2).toFixed(1)}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${setup}</text>`);
+  const run = (gi, bar) => runs.find((r) => setupName(r) === setups[gi] && r.partitions === bar.partitions);
+  const yMax = Math.ceil(Math.max(10, ...runs.flatMap((r) => [r.produce.mbPerSec, r.consume.mbPerSec])) / 50) * 50;
+  return groupedBars({
+    title: "MB/s by storage (1 KiB, acks=all; p99 produce ms above the bars)",
+    groups: setups,
+    bars: BARS,
+    value: (gi, bar) => run(gi, bar)?.[bar.phase].mbPerSec ?? 0,
+    note: (gi, bar) => (bar.phase === "produce" && run(gi, bar) ? f(run(gi, bar).produce.p99Ms) : undefined),
+    yMax,
+    yStep: yMax / 5,
   });
-  out.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
-  BARS.forEach((bar, i) => {
-    const lx = MARGIN.left + plotW + 16;
-    const ly = MARGIN.top + 14 + i * 20;
-    out.push(`<rect x="${lx}" y="${ly - 6}" width="18" height="12" fill="${bar.colour}"/>`);
-    out.push(`<text x="${lx + 24}" y="${ly}" dominant-baseline="middle">${bar.name}</text>`);
-  });
-  out.push("</svg>");
-  return `${out.join("\n")}\n`;
 }
