@@ -1,3 +1,4 @@
+import { AclOperation } from "../security/acl.ts";
 import { defineApi, mapInOrder } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { ALTER_CONFIGS_REQUEST, decodeAlterConfigsRequest } from "../protocol/generated/alter-configs-request.ts";
@@ -15,7 +16,7 @@ export const alterConfigs = defineApi(
     throttleTimeMs: 0,
     responses: await mapInOrder(req.resources, async (r) => {
       const answer = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: null };
-      const resource = resolveConfigResource(ctx.broker, r.resourceType, r.resourceName);
+      const resource = resolveConfigResource(ctx, r.resourceType, r.resourceName, AclOperation.ALTER_CONFIGS);
       if ("errorCode" in resource) return { ...answer, ...resource };
       const error = await alterResourceConfigs(ctx.broker, resource, () => {
         const duplicates = duplicateNames(r.configs.map((c) => c.name));

@@ -3,6 +3,9 @@
  * resource (a topic by name, this broker by its id) and writing a topic's new set of overrides.
  */
 import type { Broker } from "../broker.ts";
+import type { RequestContext } from "./api.ts";
+import { mayOnCluster } from "./resource-access.ts";
+import { type AclOperationCode, ResourceType } from "../security/acl.ts";
 import { ConfigException } from "../config-def.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { type ConfigChange, ConfigResourceType } from "../storage/cluster-metadata.ts";
@@ -15,15 +18,23 @@ export interface ResourceError {
 
 export type ConfigResource = { type: "topic"; name: string } | { type: "broker" };
 
-/** The resource a request names, or why it cannot be used (unknown topic, another broker, an unsupported type). */
-export function resolveConfigResource(broker: Broker, resourceType: number, resourceName: string): ConfigResource | ResourceError {
+/**
+ * The resource a request names, or why it cannot be used: the principal may not `operation`
+ * (DescribeConfigs or AlterConfigs) it, the topic is unknown, another broker, an unsupported type.
+ */
+export function resolveConfigResource(ctx: RequestContext, resourceType: number, resourceName: string, operation: AclOperationCode): ConfigResource | ResourceError {
+  const { broker } = ctx;
   if (resourceType === ConfigResourceType.TOPIC) {
+    if (!ctx.authorize(operation, ResourceType.TOPIC, resourceName)) {
+      return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to access topic ${resourceName}` };
+    }
     if (!broker.metadata.topicByName(resourceName)) {
       return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist` };
     }
     return { type: "topic", name: resourceName };
   }
   if (resourceType === ConfigResourceType.BROKER) {
+    if (!mayOnCluster(ctx, operation)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: "Not authorized to access the cluster" };
     if (resourceName !== String(broker.config.nodeId)) {
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.config.nodeId}, but received ${resourceName || "the cluster default"}` };
     }

@@ -9,6 +9,7 @@ import {
 import { logConfigFor } from "../broker.ts";
 import { hasDeletePolicy } from "../storage/log-config.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /** Kafka's DeleteRecordsRequest.HIGH_WATERMARK: delete up to the high watermark. */
 const HIGH_WATERMARK = -1n;
@@ -35,6 +36,7 @@ export const deleteRecords = defineApi(
 
 async function deletePartition(ctx: RequestContext, topic: string, p: DeleteRecordsPartition): Promise<DeleteRecordsPartitionResult> {
   const answer = (errorCode: number, lowWatermark = -1n) => ({ partitionIndex: p.partitionIndex, lowWatermark, errorCode });
+  if (!ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, topic)) return answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const log = await ctx.broker.partitionLog(topic, p.partitionIndex);
   if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   // As Kafka: a compacted topic's records are removed by the cleaner only.

@@ -1,3 +1,4 @@
+import { AclOperation } from "../security/acl.ts";
 import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_CONFIGS_REQUEST, type DescribeConfigsResource, decodeDescribeConfigsRequest } from "../protocol/generated/describe-configs-request.ts";
@@ -6,7 +7,7 @@ import {
   type DescribeConfigsResult,
   encodeDescribeConfigsResponse,
 } from "../protocol/generated/describe-configs-response.ts";
-import type { Broker } from "../broker.ts";
+import type { RequestContext } from "./api.ts";
 import { ConfigResourceType } from "../storage/cluster-metadata.ts";
 import { type ConfigEntry, ConfigSource, brokerConfigEntries, topicConfigEntries } from "./config-entries.ts";
 import { resolveConfigResource } from "./config-resources.ts";
@@ -23,13 +24,14 @@ export const describeConfigs = defineApi(
   encodeDescribeConfigsResponse,
   (ctx, req): DescribeConfigsResponse => ({
     throttleTimeMs: 0,
-    results: req.resources.map((r) => describe(ctx.broker, r, req.includeSynonyms ?? false, req.includeDocumentation ?? false)),
+    results: req.resources.map((r) => describe(ctx, r, req.includeSynonyms ?? false, req.includeDocumentation ?? false)),
   }),
 );
 
-function describe(broker: Broker, r: DescribeConfigsResource, synonyms: boolean, documentation: boolean): DescribeConfigsResult {
+function describe(ctx: RequestContext, r: DescribeConfigsResource, synonyms: boolean, documentation: boolean): DescribeConfigsResult {
+  const { broker } = ctx;
   const result = { resourceType: r.resourceType, resourceName: r.resourceName };
-  const resource = resolveConfigResource(broker, r.resourceType, r.resourceName);
+  const resource = resolveConfigResource(ctx, r.resourceType, r.resourceName, AclOperation.DESCRIBE_CONFIGS);
   if ("errorCode" in resource) return { ...result, ...resource, configs: [] };
   const entries =
     resource.type === "topic"

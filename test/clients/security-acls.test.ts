@@ -7,7 +7,7 @@ import { PASSWORDS, type SecureBroker, kcatSettings, startSecureBroker } from ".
 import { run, runOk } from "./support/process.ts";
 import { jsonLines } from "./support/python.ts";
 import { plainClient } from "./support/sasl-raw.ts";
-import { DeleteAcls, DescribeAcls, Fetch } from "../support/messages.ts";
+import { DeleteAcls, DeleteRecords, DescribeAcls, DescribeConfigs, Fetch } from "../support/messages.ts";
 import { INIT_PRODUCER_ID_REQUEST, encodeInitProducerIdRequest } from "../../src/protocol/generated/init-producer-id-request.ts";
 import { decodeInitProducerIdResponse } from "../../src/protocol/generated/init-producer-id-response.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
@@ -177,6 +177,19 @@ describe("ACL admin APIs", () => {
     expect(after.resources).toEqual([]);
     admin.close();
   }, 120_000);
+
+  it("refuses DescribeConfigs and DeleteRecords to a principal without DescribeConfigs / Delete on the topic or cluster", async () => {
+    const alice = await plainClient(saslPort(), "alice", PASSWORDS.alice);
+    const configs = await alice.request(DescribeConfigs.request, DescribeConfigs.response, 4, {
+      resources: [{ resourceType: 2, resourceName: "hidden", configurationKeys: null }, { resourceType: 4, resourceName: "1", configurationKeys: null }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    expect(configs.results.map((r) => r.errorCode)).toEqual([ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]);
+    const deleted = await alice.request(DeleteRecords.request, DeleteRecords.response, 2, { topics: [{ name: "hidden", partitions: [{ partitionIndex: 0, offset: -1n }] }], timeoutMs: 5000 });
+    expect(deleted.topics[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    alice.close();
+  });
 
   it("refuses ACL changes to a principal without Alter on the cluster", async () => {
     const alice = await plainClient(saslPort(), "alice", PASSWORDS.alice);

@@ -1,5 +1,9 @@
 // Request/response pairs for RawClient, straight from the generated codecs.
 import * as apiVersionsReq from "../../src/protocol/generated/api-versions-request.ts";
+import * as describeConfigsReq from "../../src/protocol/generated/describe-configs-request.ts";
+import * as describeConfigsRes from "../../src/protocol/generated/describe-configs-response.ts";
+import * as deleteRecordsReq from "../../src/protocol/generated/delete-records-request.ts";
+import * as deleteRecordsRes from "../../src/protocol/generated/delete-records-response.ts";
 import * as apiVersionsRes from "../../src/protocol/generated/api-versions-response.ts";
 import * as metadataReq from "../../src/protocol/generated/metadata-request.ts";
 import * as metadataRes from "../../src/protocol/generated/metadata-response.ts";
@@ -91,4 +95,12 @@ export const DeleteAcls = {
 export const DeleteTopics = {
   request: { ...deleteTopicsReq.DELETE_TOPICS_REQUEST, encode: deleteTopicsReq.encodeDeleteTopicsRequest },
   response: { decode: deleteTopicsRes.decodeDeleteTopicsResponse },
+};
+export const DescribeConfigs = {
+  request: { ...describeConfigsReq.DESCRIBE_CONFIGS_REQUEST, encode: describeConfigsReq.encodeDescribeConfigsRequest },
+  response: { decode: describeConfigsRes.decodeDescribeConfigsResponse },
+};
+export const DeleteRecords = {
+  request: { ...deleteRecordsReq.DELETE_RECORDS_REQUEST, encode: deleteRecordsReq.encodeDeleteRecordsRequest },
+  response: { decode: deleteRecordsRes.decodeDeleteRecordsResponse },
 };
