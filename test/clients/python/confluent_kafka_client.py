@@ -6,6 +6,8 @@
                                               assign every partition from the beginning, read to the end
                                               (ISOLATION: isolation.level, read_committed by default);
                                               JSON lines {partition, offset, key, value, headers} on stdout
+  configs  BOOTSTRAP TOPIC NAME=VALUE         AlterConfigs of the topic, then DescribeConfigs of it:
+                                              one JSON line {name: [value, is_default]}, or {error} when refused
 Every step is bounded by DEADLINE_S; any failure exits non-zero with the reason on stderr.
 """
 import json
@@ -13,7 +15,7 @@ import sys
 import time
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from driver import DEADLINE_S, emit, fail, message
 
 
@@ -90,10 +92,24 @@ def consume(bootstrap, topic, partitions, isolation="read_committed"):
     consumer.close()
 
 
+def configs(bootstrap, topic, setting):
+    admin = AdminClient({"bootstrap.servers": bootstrap, "error_cb": on_error})
+    name, value = setting.split("=", 1)
+    resource = ConfigResource("topic", topic, set_config={name: value})
+    try:
+        admin.alter_configs([resource], request_timeout=DEADLINE_S)[resource].result(timeout=DEADLINE_S)
+    except KafkaException as err:
+        emit({"error": err.args[0].name()})
+        return
+    described = admin.describe_configs([ConfigResource("topic", topic)], request_timeout=DEADLINE_S)
+    entries = list(described.values())[0].result(timeout=DEADLINE_S)
+    emit({e.name: [e.value, e.is_default] for e in entries.values()})
+
+
 def main():
     command, *args = sys.argv[1:]
     try:
-        {"create": create, "produce": produce, "consume": consume}[command](*args)
+        {"create": create, "produce": produce, "consume": consume, "configs": configs}[command](*args)
     except KafkaException as err:
         fail(f"{command}: {err}")
 
