@@ -2,7 +2,7 @@
 // confluent-kafka and kcat: Write without Read, prefixed ACLs, Deny over Allow, group Read for
 // commits, a super user, Metadata hiding topics, an mTLS principal; DescribeAcls / DeleteAcls; ACLs
 // surviving a restart.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { PASSWORDS, type SecureBroker, kcatSettings, startSecureBroker } from "./support/secure-broker.ts";
 import { run, runOk } from "./support/process.ts";
 import { jsonLines } from "./support/python.ts";
@@ -13,8 +13,8 @@ import { decodeInitProducerIdResponse } from "../../src/protocol/generated/init-
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { AclOperation, PatternType, PermissionType, ResourceType } from "../../src/security/acl.ts";
 import { CLIENT_PRINCIPAL } from "./support/certificates.ts";
+import { PYTHON, describeWith } from "../support/system-clients.ts";
 
-const PYTHON = "/usr/bin/python3";
 const DRIVER = new URL("./python/security_client.py", import.meta.url).pathname;
 const TIMEOUT_MS = 60_000;
 
@@ -66,7 +66,7 @@ afterAll(async () => {
   await secure?.dispose();
 });
 
-describe("StandardAuthorizer", () => {
+describeWith(["openssl", "kcat", "confluent-kafka", "kafka-python"], "StandardAuthorizer", () => {
   it("lets a user with Write but not Read produce, and refuses its consume with TOPIC_AUTHORIZATION_FAILED", async () => {
     await allow({ principal: "User:alice", operation: "WRITE", resource: "TOPIC", name: "orders" });
     expect(await as("alice").produce("orders")).toBeNull();
@@ -155,7 +155,7 @@ describe("StandardAuthorizer", () => {
   }, 120_000);
 });
 
-describe("ACL admin APIs", () => {
+describeWith(["openssl", "kcat", "confluent-kafka", "kafka-python"], "ACL admin APIs", () => {
   const saslPort = () => secure.broker.running.listeners.find((l) => l.name === "SASL_PLAINTEXT")!.port;
   const everything = {
     resourceTypeFilter: ResourceType.ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY,

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { PASSWORDS, type SecureBroker, kcatSettings, startSecureBroker } from "./support/secure-broker.ts";
 import { run } from "./support/process.ts";
 import { plainClient } from "./support/sasl-raw.ts";
@@ -15,6 +15,7 @@ import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { startBroker } from "../../src/index.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { repoRoot } from "../helpers/broker-process.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const SHA512 = 2;
 const PASSWORD = "carol-Secret-7f3a";
@@ -42,7 +43,7 @@ function files(dir: string): string[] {
   });
 }
 
-describe("AlterUserScramCredentials", () => {
+describeWith(["openssl", "kcat"], "AlterUserScramCredentials", () => {
   it("creates a credential that works at once and after a restart, and stores no password", async () => {
     const salt = randomBytes(24);
     const admin = await plainClient(saslPort(), "admin", PASSWORDS.admin);
@@ -98,7 +99,7 @@ describe("AlterUserScramCredentials", () => {
   }, 60_000);
 });
 
-describe("format --add-scram", () => {
+describeWith(["openssl", "kcat"], "format --add-scram", () => {
   it("adds SCRAM users before the first start", async () => {
     const dir = mkdtempSync(join(tmpdir(), "broker-format-"));
     try {

@@ -2,12 +2,13 @@
 // and the SASL ones: random frames (any api key, version and body) and random bytes, each on its own
 // connection, leave the broker serving and every other handler uncalled.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type SecureBroker, startSecureBroker } from "./support/secure-broker.ts";
 import { RawClient } from "../support/raw-client.ts";
 import { ApiVersions } from "../support/messages.ts";
 import { ApiKey } from "../../src/protocol/generated/api-keys.ts";
 import type { ApiHandler } from "../../src/handlers/api.ts";
+import { describeWith } from "../support/system-clients.ts";
 
 const BEFORE_AUTHENTICATION = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
@@ -45,7 +46,7 @@ function frame(apiKey: number, version: number, body: Uint8Array): Uint8Array {
   return Buffer.concat([header, body]);
 }
 
-describe("garbage against a SASL listener", () => {
+describeWith(["openssl"], "garbage against a SASL listener", () => {
   it("reaches no handler before authentication, and the broker keeps serving", async () => {
     const port = secure.broker.running.listeners.find((l) => l.name === "SASL_PLAINTEXT")!.port;
     const apiKeys = secure.broker.running.broker.apis.advertised().map((a) => a.apiKey);

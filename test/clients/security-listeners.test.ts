@@ -14,9 +14,9 @@ import { RawClient } from "../support/raw-client.ts";
 import { ApiVersions, Metadata, SaslAuthenticate, SaslHandshake } from "../support/messages.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { ApiKey } from "../../src/protocol/generated/api-keys.ts";
+import { PYTHON, describeWith } from "../support/system-clients.ts";
 
 const TIMEOUT_MS = 30_000;
-const PYTHON = "/usr/bin/python3";
 const DRIVER = new URL("./python/security_client.py", import.meta.url).pathname;
 
 let secure: SecureBroker;
@@ -46,7 +46,7 @@ const CASES: [ListenerName, Mechanism | undefined][] = [
   ["SASL_PLAINTEXT", "PLAIN"],
 ];
 
-describe("kcat", () => {
+describeWith(["openssl", "kcat"], "kcat", () => {
   it.each(CASES)("produces and consumes over %s %s", async (listener, mechanism) => {
     const topic = `kcat-${listener}-${mechanism ?? "tls"}`;
     const settings = secure.librdkafka(listener, "alice", mechanism);
@@ -58,7 +58,7 @@ describe("kcat", () => {
   }, 60_000);
 });
 
-describe("confluent-kafka", () => {
+describeWith(["openssl", "confluent-kafka"], "confluent-kafka", () => {
   it.each(CASES)("produces and consumes over %s %s", async (listener, mechanism) => {
     const topic = `confluent-${listener}-${mechanism ?? "tls"}`;
     const config = JSON.stringify(secure.librdkafka(listener, "bob", mechanism));
@@ -68,7 +68,7 @@ describe("confluent-kafka", () => {
   }, 90_000);
 });
 
-describe("kafka-python 2.0.2 (SaslHandshake v0: raw SASL tokens)", () => {
+describeWith(["openssl", "kafka-python"], "kafka-python 2.0.2 (SaslHandshake v0: raw SASL tokens)", () => {
   it.each([
     ["SASL_PLAINTEXT", "PLAIN"],
     ["SASL_SSL", "SCRAM-SHA-512"],
@@ -80,7 +80,7 @@ describe("kafka-python 2.0.2 (SaslHandshake v0: raw SASL tokens)", () => {
   }, 90_000);
 });
 
-describe("KafkaJS over SASL_SSL", () => {
+describeWith(["openssl"], "KafkaJS over SASL_SSL", () => {
   it.each(["scram-sha-512", "scram-sha-256"] as const)("produces and consumes with %s", async (mechanism) => {
     const [host, port] = secure.bootstrap("SASL_SSL").split(":");
     const kafka = new Kafka({
@@ -115,7 +115,7 @@ describe("KafkaJS over SASL_SSL", () => {
   }, 30_000);
 });
 
-describe("refused without being served", () => {
+describeWith(["openssl", "confluent-kafka"], "refused without being served", () => {
   const topicsNow = () => secure.broker.running.broker.metadata.topics().map((t) => t.name);
 
   it.each([
@@ -172,7 +172,7 @@ describe("refused without being served", () => {
   });
 });
 
-describe("re-authentication (KIP-368)", () => {
+describeWith(["openssl"], "re-authentication (KIP-368)", () => {
   it("tells the session lifetime and renews the session on the same connection", async () => {
     const client = await saslClient();
     for (let round = 0; round < 2; round++) {

@@ -1,5 +1,5 @@
 // npm test's pre-step, once before the suites: system clients that are missing are installed when this
-// can (root on Debian/Ubuntu: one apt-get install of scripts/system-packages.txt); otherwise each missing
+// can (root on Debian/Ubuntu: one apt-get install of the packages .ci/run names); otherwise each missing
 // one is named in one line with the command to run, and its suites are skipped while every other runs.
 import { spawnSync } from "node:child_process";
 import { installCommand, missingClients, type SystemClient } from "./system-clients.ts";

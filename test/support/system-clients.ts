@@ -11,22 +11,25 @@ import { postgresBinDir } from "../../scripts/local-postgres.mjs";
 export const PYTHON = process.env.KAFKA_TEST_PYTHON ?? "/usr/bin/python3";
 export const CHROMIUM = process.env.KAFKA_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
-export type SystemClient = "kcat" | "confluent-kafka" | "kafka-python" | "chromium" | "postgresql";
+export type SystemClient = "kcat" | "confluent-kafka" | "kafka-python" | "chromium" | "postgresql" | "openssl";
 
 const checks: Record<SystemClient, (env: NodeJS.ProcessEnv) => boolean> = {
   kcat: (env) => onPath("kcat", env.PATH ?? ""),
   "confluent-kafka": (env) => pythonImports(env.KAFKA_TEST_PYTHON ?? PYTHON, "confluent_kafka"),
   "kafka-python": (env) => pythonImports(env.KAFKA_TEST_PYTHON ?? PYTHON, "kafka"),
   chromium: (env) => existsSync(env.KAFKA_TEST_CHROMIUM ?? CHROMIUM),
+  openssl: (env) => onPath("openssl", env.PATH ?? ""),
   postgresql: (env) => existsSync(join(env.KAFKA_TEST_POSTGRES_BIN ?? postgresBinDir() ?? "/nonexistent", "pg_ctl")),
 };
 
 export const SYSTEM_CLIENTS = Object.keys(checks) as SystemClient[];
 
-/** The packages .ci/run and the pre-step install: scripts/system-packages.txt, one per line. */
+/** The packages .ci/run installs (its PACKAGES line), which the pre-step installs too. */
 export function systemPackages(): string[] {
-  const file = new URL("../../scripts/system-packages.txt", import.meta.url);
-  return readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const ciRun = readFileSync(new URL("../../.ci/run", import.meta.url), "utf8");
+  const line = /^PACKAGES="([^"]*)"$/m.exec(ciRun);
+  if (!line) throw new Error(".ci/run has no PACKAGES line");
+  return line[1].split(" ").filter(Boolean);
 }
 
 export function installCommand(): string {
