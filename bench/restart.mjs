@@ -10,7 +10,7 @@
 // the end. BENCH_RESTART_GIB="1,4" picks the sizes.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeFileSync, writeSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../scripts/free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
@@ -24,16 +24,6 @@ const CHUNK_BATCHES = 1024;
 const repoRoot = new URL("..", import.meta.url).pathname;
 const progress = (line) => process.stderr.write(`${line}\n`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the broker on `logDir`; resolves with the child, its port and the start time (ms, performance.now()). */
 async function startBroker(logDir, root) {

@@ -4,7 +4,8 @@
 // first in-process run also pays for loading the codec, so it is reported apart.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
+import { freePort } from "../scripts/free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBroker, startCluster } from "../dist/testing.js";
@@ -52,16 +53,6 @@ function apiVersions(port) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function inProcess(options) {
   const started = performance.now();

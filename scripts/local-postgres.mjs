@@ -3,7 +3,7 @@
 // refuses to run as root, so as root the server runs as the `postgres` user the package creates.
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,16 +14,6 @@ export function postgresBinDir() {
   return BIN_DIRS.find((dir) => existsSync(join(dir, "pg_ctl")));
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a server; resolves to { url, port, dataDir, stop(), kill() }. */
 export async function startLocalPostgres({ port } = {}) {

@@ -2,7 +2,6 @@
 // its own process group, piped stdio, RLIMIT_AS of 6 GiB, and SIGTERM then SIGKILL after 2 s at teardown.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,17 +29,7 @@ const ADDRESS_SPACE_LIMIT = 6 * 1024 ** 3;
 export const OUTPUT_LIMIT = 30_000;
 const TERM_GRACE_MS = 2000;
 
-/** A port that was free a moment ago (bind to 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../../scripts/free-port.mjs";
 
 /** The tester's environment minus its secrets; also drop the test runner's own markers. */
 function childEnv(): NodeJS.ProcessEnv {
