@@ -96,10 +96,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 }
 
 async function openStorage(config: BrokerConfig, codec: Codec, log: Logger): Promise<StorageEngine> {
-  if (config.storageEngine === "memory") return new MemoryEngine(codec);
+  if (config.storageEngine === "memory") return new MemoryEngine(codec, config.logRetentionCheckIntervalMs);
   if (config.storageEngine === "postgres") {
     if (!config.storagePostgresUrl) throw new Error("storage.engine=postgres needs storage.postgres.url");
-    return PostgresEngine.open({ url: config.storagePostgresUrl, codec });
+    return PostgresEngine.open({ url: config.storagePostgresUrl, codec, retentionCheckIntervalMs: config.logRetentionCheckIntervalMs, log });
   }
   return FilesEngine.open({
     logDirs: config.logDirs,

@@ -126,6 +126,13 @@ export interface StorageEngine {
   useConfigRepository(logConfig: (topic: string) => LogConfig): void;
   /** The topic's configs changed (AlterConfigs): its logs read them again. */
   updateConfig(topic: string): Awaitable<void>;
+  /**
+   * The retention check at `nowMs` (it also runs every log.retention.check.interval.ms): every
+   * log with cleanup.policy=delete loses, oldest first, what is past retention.ms or beyond
+   * retention.bytes (log-retention.ts), and its log start moves past it. Resolves with how many
+   * segments (batches, for an engine without segments) were deleted.
+   */
+  cleanupLogs(nowMs?: number): Awaitable<number>;
   /** Flushes and releases everything; the engine is not used afterwards. */
   close(): Awaitable<void>;
 }

@@ -26,6 +26,7 @@ import {
 } from "./offset-checkpoint-file.ts";
 import type { Codec } from "../codec/types.ts";
 import { LogCleaner, type LogCleanerConfig } from "./log-cleaner.ts";
+import { scheduleRetentionCheck } from "./log-retention.ts";
 import { DEFAULT_LOG_CONFIG, LONG_MAX, type LogConfig, logConfig } from "./log-config.ts";
 import { type LogOptions, type LogRecoveryState, UnifiedLog } from "./unified-log.ts";
 
@@ -43,9 +44,6 @@ export interface LogManagerConfig {
   /** Told about damaged data cut off at open or replay, and files that could not be closed or checkpointed. */
   log?: LogOptions["log"];
 }
-
-/** setInterval fires at once for longer delays. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Kafka's CleanShutdownFileHandler file. */
 export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
@@ -70,6 +68,12 @@ const DELETE_SUFFIX = "-delete";
  * which this broker does not write).
  */
 export const CLUSTER_METADATA_LOG_CONFIG = logConfig({ segmentMs: Number(LONG_MAX), retentionMs: -1, retentionBytes: -1 });
+
+/** The configs a topic's log runs by, whichever engine keeps it: the metadata log's own, the repository's for the others. */
+export function logConfigOf(topic: string, configRepository: ((topic: string) => LogConfig) | undefined): LogConfig {
+  if (topic === CLUSTER_METADATA_TOPIC) return CLUSTER_METADATA_LOG_CONFIG;
+  return configRepository?.(topic) ?? DEFAULT_LOG_CONFIG;
+}
 
 /**
  * "my-topic-12" → { topic: "my-topic", partition: 12 }. Topic names may hold '-' and '.', so the
@@ -118,10 +122,7 @@ export class LogManager {
     this.checkpointTimer.unref();
     this.cleaner = config.cleaner && new LogCleaner(this, logDirs, { ...config.cleaner, codec: config.codec });
     const retentionInterval = config.retentionCheckIntervalMs;
-    if (retentionInterval !== undefined) {
-      this.retentionTimer = setInterval(() => this.cleanupLogs(), Math.min(retentionInterval, MAX_TIMER_MS));
-      this.retentionTimer.unref();
-    }
+    if (retentionInterval !== undefined) this.retentionTimer = scheduleRetentionCheck(retentionInterval, () => this.cleanupLogs());
   }
 
   /**
@@ -222,8 +223,7 @@ export class LogManager {
 
   /** The topic's LogConfig as its logs get it. */
   logConfig(topic: string): LogConfig {
-    if (topic === CLUSTER_METADATA_TOPIC) return CLUSTER_METADATA_LOG_CONFIG;
-    return this.configRepository?.(topic) ?? DEFAULT_LOG_CONFIG;
+    return logConfigOf(topic, this.configRepository);
   }
 
   /** Where topics' configs come from from now on (see StorageEngine.useConfigRepository). */

@@ -23,7 +23,8 @@ import type {
 import { DEFAULT_LOG_CONFIG, type LogConfig } from "./log-config.ts";
 import { analyzeAndValidate, maybeStampLogAppendTime } from "./log-validator.ts";
 import { UNASSIGNED_DIRECTORY_ID } from "./files-engine.ts";
-import { CLUSTER_METADATA_TOPIC, partitionDirName } from "./log-manager.ts";
+import { CLUSTER_METADATA_TOPIC, logConfigOf, partitionDirName } from "./log-manager.ts";
+import { deletableCount, retentionLimits, scheduleRetentionCheck } from "./log-retention.ts";
 import { assignOffsets, lastOffsetOf, recordAtOrAfter } from "./record-batches.ts";
 import { OFFSET_OUT_OF_RANGE, resolveOffsetForTimestamp } from "./unified-log.ts";
 import { searchLast } from "./offset-index.ts";
@@ -51,7 +52,7 @@ export class MemoryLog implements PartitionLog {
   constructor(
     readonly topicId: string,
     private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">,
-    /** The topic's configs: the size, timestamp and LogAppendTime ones apply (nothing is rolled or deleted here). */
+    /** The topic's configs: the size, timestamp, LogAppendTime and retention ones apply (there are no segments to roll). */
     public config: LogConfig = DEFAULT_LOG_CONFIG,
   ) {}
 
@@ -139,7 +140,19 @@ export class MemoryLog implements PartitionLog {
     this._logStartOffset = offset;
     const below = this.indexFor(offset);
     for (const { bytes } of this.stored.splice(0, below)) this.bytes -= bytes.length;
+    if (below > 0) this.maxTimestamp = this.stored.reduce((max, b) => (b.header.maxTimestamp > max ? b.header.maxTimestamp : max), -1n);
     return offset;
+  }
+
+  /**
+   * The retention check, each batch weighed as Kafka weighs a segment (log-retention.ts): the log
+   * start moves past the batches deleted, to the log end when all go. Returns how many went.
+   */
+  deleteOldBatches(nowMs: number): number {
+    const units = this.stored.map(({ header, bytes }) => ({ size: bytes.length, largestTimestamp: header.maxTimestamp >= 0n ? Number(header.maxTimestamp) : undefined }));
+    const count = deletableCount(retentionLimits(this.config, nowMs), this.bytes, units);
+    if (count > 0) this.maybeIncrementLogStartOffset(count < this.stored.length ? this.stored[count].header.baseOffset : this.endOffset);
+    return count;
   }
 
   /** The first batch whose last offset is at least `offset` (stored.length when none). */
@@ -174,16 +187,23 @@ export class MemoryEngine implements StorageEngine {
   readonly producerIds: ProducerIdStore = new MemoryProducerIds();
   private readonly logs = new Map<string, { topic: string; partition: number; log: MemoryLog }>();
 
-  private configRepository: (topic: string) => LogConfig = () => DEFAULT_LOG_CONFIG;
+  private configRepository: ((topic: string) => LogConfig) | undefined;
+  private readonly retentionTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">) {}
+  constructor(
+    private readonly codec: Pick<Codec, "crc32c" | "decodeRecordBatch">,
+    /** log.retention.check.interval.ms; no periodic check when not given (call cleanupLogs). */
+    retentionCheckIntervalMs?: number,
+  ) {
+    if (retentionCheckIntervalMs !== undefined) this.retentionTimer = scheduleRetentionCheck(retentionCheckIntervalMs, () => this.cleanupLogs());
+  }
 
   useConfigRepository(logConfig: (topic: string) => LogConfig): void {
     this.configRepository = logConfig;
   }
 
   updateConfig(topic: string): void {
-    for (const entry of this.logs.values()) if (entry.topic === topic) entry.log.config = this.configRepository(topic);
+    for (const entry of this.logs.values()) if (entry.topic === topic) entry.log.config = logConfigOf(topic, this.configRepository);
   }
 
   getLog(topic: string, partition: number): MemoryLog | undefined {
@@ -193,7 +213,7 @@ export class MemoryEngine implements StorageEngine {
   createLog(topic: string, partition: number, topicId: string): MemoryLog {
     const existing = this.getLog(topic, partition);
     if (existing) return existing;
-    const log = new MemoryLog(topicId, this.codec, topic === CLUSTER_METADATA_TOPIC ? DEFAULT_LOG_CONFIG : this.configRepository(topic));
+    const log = new MemoryLog(topicId, this.codec, logConfigOf(topic, this.configRepository));
     this.logs.set(partitionDirName(topic, partition), { topic, partition, log });
     return log;
   }
@@ -210,5 +230,15 @@ export class MemoryEngine implements StorageEngine {
     return [{ path: MEMORY_LOG_DIR, partitions, space: { totalBytes: BigInt(totalmem()), usableBytes: BigInt(freemem()) } }];
   }
 
-  close(): void {}
+  /** The retention check, at once (it also runs every log.retention.check.interval.ms); returns how many batches were deleted. */
+  cleanupLogs(nowMs = Date.now()): number {
+    let deleted = 0;
+    for (const { log } of this.logs.values()) deleted += log.deleteOldBatches(nowMs);
+    return deleted;
+  }
+
+  /** The data stays (see above); only the retention check stops. */
+  close(): void {
+    clearInterval(this.retentionTimer);
+  }
 }

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import type { Logger } from "../logger.ts";
-import { DEFAULT_LOG_CONFIG, type LogConfig, hasDeletePolicy } from "./log-config.ts";
+import { DEFAULT_LOG_CONFIG, type LogConfig } from "./log-config.ts";
+import { MAX_TIMER_MS, type RetentionUnit, deletableCount, retentionLimits } from "./log-retention.ts";
 import {
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
@@ -101,9 +102,6 @@ export function resolveOffsetForTimestamp(
 }
 
 const REPLAY_CHUNK_BYTES = 1024 * 1024;
-
-/** setTimeout fires at once for longer delays, so longer flush intervals mean "never by time". */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class UnifiedLog implements PartitionLog {
   private readonly segments: LogSegment[];
@@ -453,26 +451,21 @@ export class UnifiedLog implements PartitionLog {
    * how many segments were deleted.
    */
   deleteOldSegments(nowMs = Date.now()): number {
-    const { retentionMs, retentionBytes } = this._config;
-    const deletePolicy = hasDeletePolicy(this._config);
-    let excessBytes = deletePolicy && retentionBytes >= 0 ? this.size - retentionBytes : 0;
-    let count = 0;
-    for (let i = 0; i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      const upperBound = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.logEndOffset;
-      if (segment.size === 0) break;
-      const belowStart = upperBound <= this._logStartOffset;
-      const expired = deletePolicy && retentionMs >= 0 && nowMs - segment.largestTimestamp() > retentionMs;
-      const overSize = excessBytes - segment.size >= 0;
-      if (!belowStart && !expired && !overSize) break;
-      excessBytes -= segment.size;
-      count++;
-    }
+    const count = deletableCount(retentionLimits(this._config, nowMs), this.size, this.retentionUnits());
     if (count === 0) return 0;
     if (count === this.segments.length) this.roll();
     for (const segment of this.segments.splice(0, count)) this.asyncDeleteSegment(segment);
     if (this.segments[0].baseOffset > this._logStartOffset) this._logStartOffset = this.segments[0].baseOffset;
     return count;
+  }
+
+  /** The segments oldest first, as retention weighs them (each looked at only if the check gets that far). */
+  private *retentionUnits(): Generator<RetentionUnit> {
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i];
+      const upperBound = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.logEndOffset;
+      yield { size: segment.size, largestTimestamp: segment.largestTimestamp(), belowStart: upperBound <= this._logStartOffset };
+    }
   }
 
   /** Renames the segment's files to .deleted at once and removes them after file.delete.delay.ms, as Kafka does. */
@@ -526,6 +519,7 @@ export class UnifiedLog implements PartitionLog {
     if (this.unflushedMessages >= flushMessages || sinceFlush >= flushMs) {
       this.flush();
     } else if (this.flushTimer === undefined && flushMs <= MAX_TIMER_MS) {
+      // A longer flush.ms than a timer can wait means "never by time".
       this.flushTimer = setTimeout(() => this.flush(), flushMs - sinceFlush);
       this.flushTimer.unref();
     }

@@ -13,6 +13,8 @@ import { PostgresEngine } from "../../src/storage/postgres/postgres-engine.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../scripts/local-postgres.mjs";
 import { missingClients } from "../support/system-clients.ts";
 import { batchSpans, lastOffsetOf } from "../../src/storage/record-batches.ts";
+import { type LogConfig, logConfig } from "../../src/storage/log-config.ts";
+import { CLUSTER_METADATA_TOPIC } from "../../src/storage/log-manager.ts";
 import { BASE_TIMESTAMP, batch, codec, concat, recordsIn, tempDir } from "./support.ts";
 
 interface EngineUnderTest {
@@ -302,6 +304,76 @@ describe.each(engines)("the $name engine", (e) => {
     state.nextProducerId = 1n;
     engine = await reopen(engine);
     expect(await engine.producerIds.load()).toEqual({ nextProducerId: 1234n });
+  });
+
+  describe("retention (cleanup.policy=delete), each batch in a segment of its own", () => {
+    const one = batch(["v0"]).length;
+    const at = (ms: number) => BASE_TIMESTAMP + BigInt(ms);
+    /** A log of `count` one-record batches, record i stamped BASE_TIMESTAMP + i s. */
+    const retainedLog = async (count: number, config: Partial<LogConfig>, topic = "t") => {
+      const engine = await open();
+      engine.useConfigRepository(() => logConfig({ segmentBytes: one, ...config }));
+      const log = await engine.createLog(topic, 0, TOPIC_ID);
+      for (let i = 0; i < count; i++) await log.appendAsLeader(batch([`v${i}`], [at(i * 1000)]));
+      return { engine, log };
+    };
+    const values = async (log: PartitionLog) => recordsIn(await readAll(log)).map((r) => r.value);
+
+    it("deletes the oldest batches whose newest record is older than retention.ms, and the log start moves past them", async () => {
+      const { engine, log } = await retainedLog(4, { retentionMs: 1500 });
+      // At BASE + 3.4 s the records at 0 s and 1 s are more than 1.5 s old, the one at 2 s is not.
+      expect(await engine.cleanupLogs(Number(at(3400)))).toBe(2);
+      expect(log.logStartOffset).toBe(2n);
+      expect(log.size).toBe(2 * one);
+      expect(await log.read(1n, 1 << 20, true)).toBe(OFFSET_OUT_OF_RANGE);
+      expect(await values(log)).toEqual(["v2", "v3"]);
+      expect(await log.offsetForTimestamp(-2n)).toEqual({ timestamp: -1n, offset: 2n });
+      expect(await engine.cleanupLogs(Number(at(3400)))).toBe(0);
+      const again = (await (await reopen(engine)).getLog("t", 0))!;
+      expect(again.logStartOffset).toBe(2n);
+      expect(await values(again)).toEqual(["v2", "v3"]);
+    });
+
+    it("empties an idle log past retention.ms: the log start reaches the log end, which stays, and appends go on from it", async () => {
+      const { engine, log } = await retainedLog(3, { retentionMs: 1000 });
+      expect(await engine.cleanupLogs(Number(at(60_000)))).toBe(3);
+      expect([log.logStartOffset, log.logEndOffset, log.highWatermark]).toEqual([3n, 3n, 3n]);
+      expect(await log.offsetForTimestamp(-2n)).toEqual({ timestamp: -1n, offset: 3n });
+      expect(await log.offsetForTimestamp(-1n)).toEqual({ timestamp: -1n, offset: 3n });
+      const atEnd = await log.read(3n, 1 << 20, true);
+      expect(atEnd !== OFFSET_OUT_OF_RANGE && atEnd.records.length).toBe(0);
+      expect((await log.appendAsLeader(batch(["next"], [at(60_000)]))).baseOffset).toBe(3n);
+      expect(await values(log)).toEqual(["next"]);
+    });
+
+    it("deletes the oldest batches while the log without them stays at least retention.bytes", async () => {
+      const { engine, log } = await retainedLog(5, { retentionBytes: 2 * one + 1 });
+      // Without a third batch the log would be under retention.bytes: as Kafka, it stays above.
+      expect(await engine.cleanupLogs(Number(at(5000)))).toBe(2);
+      expect(log.logStartOffset).toBe(2n);
+      expect(log.size).toBe(3 * one);
+      expect(await values(log)).toEqual(["v2", "v3", "v4"]);
+    });
+
+    it("after DeleteRecords, deletes from the batch holding the new log start, which stays where DeleteRecords put it", async () => {
+      const { engine, log } = await retainedLog(3, { retentionMs: 1500 });
+      await log.appendAsLeader(batch(["a", "b", "c"], [at(10_000), at(10_000), at(10_000)]));
+      expect(await log.maybeIncrementLogStartOffset(4n)).toBe(4n);
+      // The batches below offset 3 are past retention.ms; the one holding 4 is not.
+      await engine.cleanupLogs(Number(at(10_000)));
+      expect(log.logStartOffset).toBe(4n);
+      expect(recordsIn(await readAll(log)).map((r) => r.offset)).toEqual([3n, 4n, 5n]);
+    });
+
+    it("deletes nothing by time or size from a compacted log (cleanup.policy=compact) or the cluster metadata log", async () => {
+      const engine = await open();
+      const retained = { segmentBytes: one, retentionMs: 0, retentionBytes: 0 };
+      engine.useConfigRepository((topic) => logConfig(topic === "compacted" ? { ...retained, cleanupPolicy: ["compact"] } : retained));
+      const logs = [await engine.createLog("compacted", 0, TOPIC_ID), await engine.createLog(CLUSTER_METADATA_TOPIC, 0, OTHER_TOPIC_ID)];
+      for (const log of logs) for (let i = 0; i < 3; i++) await log.appendAsLeader(batch([`v${i}`], [at(i * 1000)]));
+      expect(await engine.cleanupLogs(Number(at(1_000_000)))).toBe(0);
+      for (const log of logs) expect([log.logStartOffset, await values(log)]).toEqual([0n, ["v0", "v1", "v2"]]);
+    });
   });
 
   it("has a cluster id that stays across a restart", async () => {

@@ -2,38 +2,66 @@
  * The pool the engine's logs query through: a failed query (the server down or restarting, the
  * connection cut) comes out as a KafkaStorageException naming the database and the error code, so
  * handlers answer KAFKA_STORAGE_ERROR for the partition and the client retries, as for a failed disk.
+ * Closing refuses new queries, waits for those in flight (a request being served, a catch-up a
+ * notification started) and only then ends the pool: pg's pool would refuse them with "Cannot use
+ * a pool after calling end on the pool", and leave those waiting for a connection unanswered.
  */
 import type pg from "pg";
 import { KafkaStorageException } from "../storage-error.ts";
 
+/** The error code of a query refused because the engine is closing. */
+export const ENGINE_CLOSED = "ENGINE_CLOSED";
+
 export class Database {
+  private inFlight = 0;
+  private closing: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+
   constructor(
     readonly pool: pg.Pool,
     /** The database as messages name it (no credentials). */
     readonly name: string,
   ) {}
 
-  async query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.pool.query<R>(sql, params);
-    } catch (err) {
-      throw this.failure(err);
-    }
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.run(() => this.pool.query<R>(sql, params));
   }
 
   /** Runs `work` in one transaction on one connection. */
-  async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    let client: pg.PoolClient | undefined;
+  transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return this.run(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        await work(client);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  /** Refuses queries from now on, waits for those in flight, then ends the pool. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new KafkaStorageException(this.name, ENGINE_CLOSED, "query");
+    this.inFlight++;
     try {
-      client = await this.pool.connect();
-      await client.query("BEGIN");
-      await work(client);
-      await client.query("COMMIT");
+      return await work();
     } catch (err) {
-      await client?.query("ROLLBACK").catch(() => undefined);
       throw this.failure(err);
     } finally {
-      client?.release();
+      if (--this.inFlight === 0) this.idle?.();
     }
   }
 

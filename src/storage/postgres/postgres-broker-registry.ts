@@ -3,8 +3,8 @@
  * lease lapsed (killed, cut off) drops out of every other broker's live set at their next renewal,
  * and its partitions and groups move to the survivors.
  */
-import type pg from "pg";
 import type { BrokerEndpoint, BrokerRegistry } from "../../cluster/broker-registry.ts";
+import type { Database } from "./database.ts";
 
 export interface LeaseConfig {
   /** How long a registration lives without renewal. */
@@ -18,9 +18,12 @@ export class PostgresBrokerRegistry implements BrokerRegistry {
   private readonly timer: NodeJS.Timeout;
   /** Set while renewals fail, so an outage is reported once, not at every attempt. */
   private failing = false;
+  /** The timer's renewal while it runs: closing waits for it, so it cannot bring the lease back after it is given up. */
+  private renewal: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly db: Database,
     private readonly self: BrokerEndpoint,
     private readonly config: LeaseConfig,
     live: BrokerEndpoint[],
@@ -29,18 +32,23 @@ export class PostgresBrokerRegistry implements BrokerRegistry {
     this.live = live;
     const renewOrReport = () =>
       this.renew().then(
-        () => (this.failing = false),
+        () => {
+          this.failing = false;
+        },
         (err: Error) => {
           if (!this.failing) onError(err);
           this.failing = true;
         },
       );
-    this.timer = setInterval(renewOrReport, config.renewMs ?? Math.max(1, Math.floor(config.leaseMs / 3)));
+    this.timer = setInterval(() => {
+      // A renewal slower than the interval is not doubled up.
+      this.renewal ??= renewOrReport().finally(() => (this.renewal = undefined));
+    }, config.renewMs ?? Math.max(1, Math.floor(config.leaseMs / 3)));
     this.timer.unref();
   }
 
-  static async register(pool: pg.Pool, self: BrokerEndpoint, config: LeaseConfig, onError: (err: Error) => void): Promise<PostgresBrokerRegistry> {
-    const registry = new PostgresBrokerRegistry(pool, self, config, [self], onError);
+  static async register(db: Database, self: BrokerEndpoint, config: LeaseConfig, onError: (err: Error) => void): Promise<PostgresBrokerRegistry> {
+    const registry = new PostgresBrokerRegistry(db, self, config, [self], onError);
     await registry.renew();
     return registry;
   }
@@ -51,7 +59,7 @@ export class PostgresBrokerRegistry implements BrokerRegistry {
 
   /** Renews this broker's lease and reads who else holds one; while the database is away the last view stays. */
   async renew(): Promise<void> {
-    const { rows } = await this.pool.query<{ node_id: number; host: string; port: number }>(
+    const { rows } = await this.db.query<{ node_id: number; host: string; port: number }>(
       `WITH me AS (
          INSERT INTO kafka_brokers (node_id, host, port, lease_expires_at)
          VALUES ($1, $2, $3, clock_timestamp() + $4 * interval '1 millisecond')
@@ -65,8 +73,12 @@ export class PostgresBrokerRegistry implements BrokerRegistry {
   }
 
   /** A clean shutdown gives its lease back, so the others take over at once rather than at expiry. */
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.pool.query("DELETE FROM kafka_brokers WHERE node_id = $1", [this.self.nodeId]).catch(() => undefined);
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.timer);
+      await this.renewal;
+      await this.db.query("DELETE FROM kafka_brokers WHERE node_id = $1", [this.self.nodeId]).catch(() => undefined);
+    })();
+    return this.closing;
   }
 }

@@ -2,10 +2,15 @@
  * The "postgres" storage engine (storage.engine=postgres, storage.postgres.url): partition logs,
  * the broker's internal logs among them, and the cluster id live in one database that any number
  * of brokers share. Each broker LISTENs for the others' appends, so a Fetch waiting on one broker
- * wakes when another appends. Driver: `pg` (node-postgres), the most used and maintained
+ * wakes when another appends, and for the log start offsets their DeleteRecords and retention
+ * checks move. Every broker runs the retention check on every partition: the statement is safe
+ * to run from all of them at once, and one that finds nothing to delete writes nothing. Driver: `pg` (node-postgres), the most used and maintained
  * PostgreSQL client for Node, with a pool, LISTEN/NOTIFY and binary bytea parameters.
  */
-import { DEFAULT_LOG_CONFIG, type LogConfig } from "../log-config.ts";
+import type { LogConfig } from "../log-config.ts";
+import { logConfigOf } from "../log-manager.ts";
+import { scheduleRetentionCheck } from "../log-retention.ts";
+import type { Logger } from "../../logger.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Codec } from "../../codec/types.ts";
@@ -15,13 +20,17 @@ import type { BrokerEndpoint } from "../../cluster/broker-registry.ts";
 import { Database } from "./database.ts";
 import { migrate } from "./migrations.ts";
 import { type LeaseConfig, PostgresBrokerRegistry } from "./postgres-broker-registry.ts";
-import { APPEND_CHANNEL, PostgresLog, partitionRow } from "./postgres-log.ts";
+import { APPEND_CHANNEL, LOG_START_CHANNEL, PostgresLog, partitionRow } from "./postgres-log.ts";
 
 export interface PostgresEngineConfig {
   url: string;
   codec: Pick<Codec, "crc32c" | "decodeRecordBatch">;
   /** Connections per broker (appends to different partitions run in parallel on them). */
   poolSize?: number;
+  /** log.retention.check.interval.ms; no periodic check when not given (call cleanupLogs). */
+  retentionCheckIntervalMs?: number;
+  /** Told when a periodic retention check fails (the next one tries again). */
+  log?: Pick<Logger, "warn">;
 }
 
 type PartitionKey = `${string}\u0000${number}`;
@@ -34,17 +43,29 @@ export class PostgresEngine implements StorageEngine {
   readonly directoryId = UNASSIGNED_DIRECTORY_ID;
   readonly producerIds: ProducerIdStore;
   private readonly logs = new Map<PartitionKey, PostgresLog>();
-  private configRepository: (topic: string) => LogConfig = () => DEFAULT_LOG_CONFIG;
+  private configRepository: ((topic: string) => LogConfig) | undefined;
   private listener: pg.Client | undefined;
-  private closed = false;
+  private relistenTimer: NodeJS.Timeout | undefined;
+  private relistening: Promise<void> | undefined;
+  private readonly registries = new Set<PostgresBrokerRegistry>();
+  private readonly retentionTimer: NodeJS.Timeout | undefined;
+  /** The periodic retention check while it runs. */
+  private retentionCheck: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly db: Database,
     private readonly newClient: () => pg.Client,
-    private readonly codec: PostgresEngineConfig["codec"],
+    private readonly config: PostgresEngineConfig,
     readonly clusterId: string,
   ) {
     this.producerIds = new ProducerIdRow(db);
+    const interval = config.retentionCheckIntervalMs;
+    if (interval !== undefined) this.retentionTimer = scheduleRetentionCheck(interval, () => this.checkRetention());
+  }
+
+  private get closed(): boolean {
+    return this.closing !== undefined;
   }
 
   static async open(config: PostgresEngineConfig): Promise<PostgresEngine> {
@@ -58,7 +79,7 @@ export class PostgresEngine implements StorageEngine {
       const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
       await pool.query("INSERT INTO kafka_cluster (id, cluster_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [id]);
       const { rows } = await pool.query<{ cluster_id: string }>("SELECT cluster_id FROM kafka_cluster WHERE id = 1");
-      const engine = new PostgresEngine(new Database(pool, databaseName(config.url)), () => new pg.Client({ connectionString: config.url }), config.codec, rows[0].cluster_id);
+      const engine = new PostgresEngine(new Database(pool, databaseName(config.url)), () => new pg.Client({ connectionString: config.url }), config, rows[0].cluster_id);
       await engine.listen();
       return engine;
     } catch (err) {
@@ -74,7 +95,7 @@ export class PostgresEngine implements StorageEngine {
     if (!row) return undefined;
     const k = key(topic, partition);
     // Another call may have cached it while this one waited for the row.
-    const log = this.logs.get(k) ?? new PostgresLog(this.db, this.codec, topic, partition, row.logStartOffset, row.nextOffset, row.size, this.configRepository(topic));
+    const log = this.logs.get(k) ?? new PostgresLog(this.db, this.config.codec, topic, partition, row.logStartOffset, row.nextOffset, row.size, logConfigOf(topic, this.configRepository));
     this.logs.set(k, log);
     return log;
   }
@@ -104,12 +125,38 @@ export class PostgresEngine implements StorageEngine {
   }
 
   updateConfig(topic: string): void {
-    for (const log of this.logs.values()) if (log.topic === topic) log.config = this.configRepository(topic);
+    for (const log of this.logs.values()) if (log.topic === topic) log.config = logConfigOf(topic, this.configRepository);
+  }
+
+  /** The retention check on every partition in the database, one statement each (see PostgresLog.deleteOldBatches). */
+  async cleanupLogs(nowMs = Date.now()): Promise<number> {
+    const { rows } = await this.db.query<{ topic: string; partition: number }>("SELECT topic, partition FROM kafka_partitions ORDER BY topic, partition");
+    let deleted = 0;
+    for (const { topic, partition } of rows) {
+      if (this.closed) break;
+      const log = await this.getLog(topic, partition);
+      if (log) deleted += await log.deleteOldBatches(nowMs);
+    }
+    return deleted;
+  }
+
+  /** A periodic check, unless the last one still runs; one that fails (the database away) is reported and tried at the next interval. */
+  private checkRetention(): void {
+    this.retentionCheck ??= this.cleanupLogs()
+      .then(
+        () => undefined,
+        (err: Error) => {
+          if (!this.closed) this.config.log?.warn(`retention check failed: ${err.message}`);
+        },
+      )
+      .finally(() => (this.retentionCheck = undefined));
   }
 
   /** Registers `self` in the broker table with a lease renewed until the registry is closed. */
-  registerBroker(self: BrokerEndpoint, lease: LeaseConfig, onError: (err: Error) => void): Promise<PostgresBrokerRegistry> {
-    return PostgresBrokerRegistry.register(this.db.pool, self, lease, onError);
+  async registerBroker(self: BrokerEndpoint, lease: LeaseConfig, onError: (err: Error) => void): Promise<PostgresBrokerRegistry> {
+    const registry = await PostgresBrokerRegistry.register(this.db, self, lease, onError);
+    this.registries.add(registry);
+    return registry;
   }
 
   /**
@@ -119,13 +166,17 @@ export class PostgresEngine implements StorageEngine {
   private async listen(): Promise<void> {
     const client = this.newClient();
     client.on("error", () => undefined);
-    client.on("notification", (n) => this.onNotification(n.payload ?? ""));
-    client.once("end", () => {
-      if (!this.closed) setTimeout(() => void this.relisten(), LISTEN_RETRY_MS).unref();
-    });
+    client.on("notification", (n) => this.onNotification(n.channel, n.payload ?? ""));
+    client.once("end", () => this.scheduleRelisten());
     await client.connect();
-    await client.query(`LISTEN ${APPEND_CHANNEL}`);
+    await client.query(`LISTEN ${APPEND_CHANNEL}; LISTEN ${LOG_START_CHANNEL}`);
     this.listener = client;
+  }
+
+  private scheduleRelisten(): void {
+    if (this.closed) return;
+    this.relistenTimer = setTimeout(() => (this.relistening = this.relisten()), LISTEN_RETRY_MS);
+    this.relistenTimer.unref();
   }
 
   private async relisten(): Promise<void> {
@@ -133,14 +184,28 @@ export class PostgresEngine implements StorageEngine {
       await this.listen();
       for (const log of this.logs.values()) await log.refresh();
     } catch {
-      if (!this.closed) setTimeout(() => void this.relisten(), LISTEN_RETRY_MS).unref();
+      this.scheduleRelisten();
     }
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.listener?.end().catch(() => undefined);
-    await this.db.pool.end();
+  /**
+   * In order, so nothing queries an ended pool: the timers stop and the leases are given back
+   * (a renewal in flight finishes first), the LISTEN connection closes (no other broker's append
+   * starts work here any more), the retention check and the appends already asked for finish,
+   * then the pool ends once the queries in flight are answered (later ones are refused).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.retentionTimer);
+      clearTimeout(this.relistenTimer);
+      for (const registry of this.registries) await registry.close();
+      await this.relistening;
+      await this.listener?.end().catch(() => undefined);
+      await this.retentionCheck;
+      await Promise.all([...this.logs.values()].map((log) => log.appendsDone()));
+      await this.db.close();
+    })();
+    return this.closing;
   }
 
   /** Every partition log in the database, with its size. */
@@ -153,10 +218,18 @@ export class PostgresEngine implements StorageEngine {
     return [{ path: this.db.name, partitions, space: { totalBytes: -1n, usableBytes: -1n } }];
   }
 
-  /** "<topic> <partition> <next offset> <size>", sent by the append statement of whichever broker appended. */
-  private onNotification(payload: string): void {
-    const [topic, partition, next, size] = payload.split(" ");
-    this.logs.get(key(topic, Number(partition)))?.advanceEnd(BigInt(next), Number(size));
+  /**
+   * From whichever broker changed the partition row: "<topic> <partition> <next offset> <size>"
+   * after an append, "<topic> <partition> <log start offset> <next offset> <size>" after
+   * DeleteRecords or retention.
+   */
+  private onNotification(channel: string, payload: string): void {
+    const [topic, partition, ...offsets] = payload.split(" ");
+    const log = this.logs.get(key(topic, Number(partition)));
+    if (!log) return;
+    if (channel === LOG_START_CHANNEL) log.advanceStart(BigInt(offsets.shift()!));
+    const [next, size] = offsets;
+    log.advanceEnd(BigInt(next), Number(size));
   }
 }
 

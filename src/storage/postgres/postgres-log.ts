@@ -14,9 +14,12 @@ import { DEFAULT_LOG_CONFIG, type LogConfig } from "../log-config.ts";
 import { analyzeAndValidate } from "../log-validator.ts";
 import { OFFSET_OUT_OF_RANGE } from "../engine.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
+import { retentionLimits } from "../log-retention.ts";
 import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "../unified-log.ts";
 
 export const APPEND_CHANNEL = "kafka_append";
+/** Where a log start offset moved by DeleteRecords or retention is told to every broker. */
+export const LOG_START_CHANNEL = "kafka_log_start";
 const REPLAY_CHUNK_BYTES = 1024 * 1024;
 /** Rows one read looks at: a budget's worth of tiny batches is served over several fetches. */
 const READ_ROW_LIMIT = 2000;
@@ -42,12 +45,65 @@ const APPEND_SQL = `
     FROM p, unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bytea[]) AS d(rel, last_delta, max_ts, bytes))
   SELECT base::text, pg_notify('${APPEND_CHANNEL}', $1::text || ' ' || $2::text || ' ' || next_offset::text || ' ' || size_bytes::text) FROM p`;
 
+/**
+ * Moves the log start offset forward to `cut` and deletes the batches wholly below it, in one
+ * statement that any number of brokers may run at once: a batch deleted by another statement
+ * first is neither deleted nor counted again, the start only moves forward, and a statement with
+ * nothing to do writes nothing. The batch rows are locked before the partition row (an append
+ * locks the partition row and only inserts), so two of these never deadlock with each other or
+ * with an append. The other brokers hear of the new start on LOG_START_CHANNEL.
+ */
+function advanceLogStartSql(cut: string): string {
+  return `
+  WITH cut AS (SELECT ${cut} AS start),
+  dropped AS (
+    DELETE FROM kafka_batches WHERE topic = $1::text AND partition = $2::int AND last_offset < (SELECT start FROM cut)
+    RETURNING length(bytes) AS size),
+  moved AS (
+    UPDATE kafka_partitions
+    SET log_start_offset = greatest(log_start_offset, (SELECT start FROM cut)), size_bytes = size_bytes - (SELECT coalesce(sum(size), 0) FROM dropped)
+    WHERE topic = $1::text AND partition = $2::int AND (log_start_offset < (SELECT start FROM cut) OR EXISTS (SELECT FROM dropped))
+    RETURNING log_start_offset, next_offset, size_bytes)
+  SELECT log_start_offset::text, next_offset::text, size_bytes::text, (SELECT count(*) FROM dropped)::int AS deleted,
+         pg_notify('${LOG_START_CHANNEL}', $1::text || ' ' || $2::text || ' ' || log_start_offset::text || ' ' || next_offset::text || ' ' || size_bytes::text)
+  FROM moved`;
+}
+
+/** DeleteRecords: the start moves to $3. */
+const DELETE_RECORDS_SQL = advanceLogStartSql("$3::bigint");
+
+/**
+ * Retention (log-retention.ts's rules, each batch weighed as Kafka weighs a segment): the start
+ * moves to the first batch that is neither past retention.ms (newest timestamp below $3; a batch
+ * without timestamps has no age) nor, with $4, beyond retention.bytes; to the log end when every
+ * batch goes. Kafka deletes the active segment too once it qualifies (and rolls an empty one), so
+ * an idle topic empties and consumers see log start = log end; the last batch goes the same way
+ * here: the log end offset lives in the partition row, so appends go on from it and ListOffsets
+ * still answers it.
+ */
+function retentionSql(bySize: boolean): string {
+  const kept = "NOT (max_timestamp >= 0 AND max_timestamp < $3::bigint)";
+  const firstKept = bySize
+    ? `SELECT base_offset FROM (
+         SELECT base_offset, last_offset, max_timestamp, sum(length(bytes)) OVER (ORDER BY last_offset) AS upto, sum(length(bytes)) OVER () AS total
+         FROM kafka_batches WHERE topic = $1::text AND partition = $2::int) b
+       WHERE ${kept} AND upto > total - $4::bigint ORDER BY last_offset LIMIT 1`
+    : `SELECT base_offset FROM kafka_batches WHERE topic = $1::text AND partition = $2::int AND ${kept} ORDER BY last_offset LIMIT 1`;
+  const logEnd = "SELECT last_offset + 1 FROM kafka_batches WHERE topic = $1::text AND partition = $2::int ORDER BY last_offset DESC LIMIT 1";
+  return advanceLogStartSql(`coalesce((${firstKept}), (${logEnd}))`);
+}
+
+const RETENTION_BY_TIME_SQL = retentionSql(false);
+const RETENTION_BY_TIME_AND_SIZE_SQL = retentionSql(true);
+
 export class PostgresLog implements PartitionLog {
   private readonly listeners = new Set<() => void>();
   /** Kept in memory: ProducerStates' scan of the log offers every abort marker again after a restart. */
   private readonly abortedTxns = new AbortedTxnList();
   private pending: PendingAppend[] = [];
   private inFlight = false;
+  /** The statements writing `pending`, while they run. */
+  private appending: Promise<void> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -57,7 +113,7 @@ export class PostgresLog implements PartitionLog {
     private startOffset: bigint,
     private endOffset: bigint,
     private sizeBytes: number,
-    /** The topic's configs: the size, timestamp and LogAppendTime ones apply (retention is not run here). */
+    /** The topic's configs: the size, timestamp, LogAppendTime and retention ones apply (there are no segments to roll). */
     public config: LogConfig = DEFAULT_LOG_CONFIG,
   ) {}
 
@@ -77,16 +133,27 @@ export class PostgresLog implements PartitionLog {
   async maybeIncrementLogStartOffset(offset: bigint): Promise<bigint> {
     await this.refresh();
     if (offset > this.endOffset) throw new RangeError(`offset ${offset} is past the high watermark ${this.endOffset}`);
-    const { rows } = await this.db.query<{ log_start_offset: string }>(
-      `WITH moved AS (
-         UPDATE kafka_partitions SET log_start_offset = greatest(log_start_offset, $3::bigint)
-         WHERE topic = $1 AND partition = $2 RETURNING log_start_offset),
-       dropped AS (DELETE FROM kafka_batches WHERE topic = $1 AND partition = $2 AND last_offset < $3::bigint)
-       SELECT log_start_offset::text FROM moved`,
-      [this.topic, this.partition, offset.toString()],
-    );
-    if (rows.length > 0) this.startOffset = BigInt(rows[0].log_start_offset);
+    await this.advanceLogStart(DELETE_RECORDS_SQL, [this.topic, this.partition, offset.toString()]);
     return this.startOffset;
+  }
+
+  /** The retention check on this log; resolves with how many batches it deleted (none when another broker's check got there first). */
+  async deleteOldBatches(nowMs: number): Promise<number> {
+    const { expiredBefore, retentionBytes } = retentionLimits(this.config, nowMs);
+    if (expiredBefore === undefined && retentionBytes === undefined) return 0;
+    // No batch is stamped before 0: without retention.ms nothing is past it.
+    const params = [this.topic, this.partition, BigInt(Math.trunc(expiredBefore ?? 0)).toString()];
+    if (retentionBytes === undefined) return this.advanceLogStart(RETENTION_BY_TIME_SQL, params);
+    return this.advanceLogStart(RETENTION_BY_TIME_AND_SIZE_SQL, [...params, retentionBytes.toString()]);
+  }
+
+  private async advanceLogStart(sql: string, params: unknown[]): Promise<number> {
+    const { rows } = await this.db.query<{ log_start_offset: string; next_offset: string; size_bytes: string; deleted: number }>(sql, params);
+    if (rows.length === 0) return 0;
+    const row = rows[0];
+    this.advanceStart(BigInt(row.log_start_offset));
+    this.advanceEnd(BigInt(row.next_offset), Number(row.size_bytes));
+    return row.deleted;
   }
 
   get logStartOffset(): bigint {
@@ -124,7 +191,7 @@ export class PostgresLog implements PartitionLog {
     const count = spans.reduce((n, s) => n + BigInt(s.lastOffsetDelta) + 1n, 0n);
     return new Promise((resolve, reject) => {
       this.pending.push({ batches, spans, count, logAppendTime, resolve, reject });
-      if (!this.inFlight) void this.appendPending();
+      if (!this.inFlight) this.appending = this.appendPending();
     });
   }
 
@@ -173,6 +240,11 @@ export class PostgresLog implements PartitionLog {
     this.inFlight = false;
   }
 
+  /** Resolves once every append asked for so far is written or refused: what closing the engine waits for. */
+  async appendsDone(): Promise<void> {
+    await this.appending;
+  }
+
   async read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Promise<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE> {
     if (fetchOffset > this.endOffset || fetchOffset < this.startOffset) await this.refresh();
     if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) return OFFSET_OUT_OF_RANGE;
@@ -184,6 +256,11 @@ export class PostgresLog implements PartitionLog {
        WHERE upto <= $4 OR ($5 AND upto = length(bytes))`,
       [this.topic, this.partition, fetchOffset.toString(), maxBytes, minOneBatch],
     );
+    // Offsets are contiguous here, so a missing batch holding fetchOffset was deleted by another broker's retention or DeleteRecords.
+    if ((rows.length === 0 && fetchOffset < this.endOffset) || (rows.length > 0 && readBatchHeader(rows[0].bytes).baseOffset > fetchOffset)) {
+      await this.refresh();
+      if (fetchOffset < this.startOffset) return OFFSET_OUT_OF_RANGE;
+    }
     const records = rows.length === 1 ? rows[0].bytes : Buffer.concat(rows.map((r) => r.bytes));
     return { records: new Uint8Array(records.buffer, records.byteOffset, records.length), highWatermark: this.endOffset, logStartOffset: this.startOffset };
   }
@@ -230,17 +307,24 @@ export class PostgresLog implements PartitionLog {
 
   /** What another broker's append (heard through NOTIFY) or a fresh read of the row says the log end and size are. */
   advanceEnd(endOffset: bigint, size: number): void {
-    if (endOffset <= this.endOffset) return;
-    this.endOffset = endOffset;
+    if (endOffset < this.endOffset) return;
+    // The row's size at this log end: after a retention check elsewhere it is less than what this broker counted.
     this.sizeBytes = size;
+    if (endOffset === this.endOffset) return;
+    this.endOffset = endOffset;
     for (const listener of [...this.listeners]) listener();
+  }
+
+  /** What DeleteRecords or retention (here or on another broker) made the log start offset; it never moves back. */
+  advanceStart(startOffset: bigint): void {
+    if (startOffset > this.startOffset) this.startOffset = startOffset;
   }
 
   /** Re-reads the offsets from the partition row (what it missed while not listening). */
   async refresh(): Promise<void> {
     const row = await partitionRow(this.db, this.topic, this.partition);
     if (!row) return;
-    this.startOffset = row.logStartOffset;
+    this.advanceStart(row.logStartOffset);
     this.advanceEnd(row.nextOffset, row.size);
   }
 }

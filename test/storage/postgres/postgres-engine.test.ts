@@ -1,0 +1,92 @@
+// What the postgres engine does that the storage contract does not cover: brokers sharing one
+// database run retention at once and hear of each other's, and closing an engine is ordered so
+// nothing queries a pool that has ended.
+import { execFileSync } from "node:child_process";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { OFFSET_OUT_OF_RANGE } from "../../../src/storage/engine.ts";
+import { logConfig } from "../../../src/storage/log-config.ts";
+import { PostgresEngine } from "../../../src/storage/postgres/postgres-engine.ts";
+import { type LocalPostgres, startLocalPostgres } from "../../../scripts/local-postgres.mjs";
+import { describeWith } from "../../support/system-clients.ts";
+import { BASE_TIMESTAMP, batch, codec } from "../support.ts";
+
+const TOPIC_ID = "71a59a51-8968-4f8b-937e-2d59b2dc350e";
+const one = batch(["v0"]).length;
+const at = (ms: number) => BASE_TIMESTAMP + BigInt(ms);
+
+describeWith(["postgresql"], "the postgres engine", () => {
+  let pg: LocalPostgres;
+  let databases = 0;
+  const opened: PostgresEngine[] = [];
+  beforeAll(async () => {
+    pg = await startLocalPostgres();
+  });
+  afterAll(() => pg?.stop());
+  afterEach(async () => {
+    for (const engine of opened.splice(0)) await engine.close();
+  });
+
+  const database = () => {
+    const name = `engine_${++databases}`;
+    execFileSync("psql", [pg.url, "-q", "-c", `CREATE DATABASE ${name}`]);
+    return pg.url.replace(/\/postgres$/, `/${name}`);
+  };
+  /** An engine as one broker opens it, with `config` for every topic. */
+  const broker = async (url: string, config = {}) => {
+    const engine = await PostgresEngine.open({ url, codec });
+    engine.useConfigRepository(() => logConfig(config));
+    opened.push(engine);
+    return engine;
+  };
+  const psql = (url: string, sql: string) => execFileSync("psql", [url, "-qtA", "-c", sql], { encoding: "utf8" }).trim();
+
+  it("tells the other brokers of the log start its retention check moved", async () => {
+    const url = database();
+    const [a, b] = [await broker(url, { retentionMs: 1500 }), await broker(url, { retentionMs: 1500 })];
+    const written = await a.createLog("t", 0, TOPIC_ID);
+    for (let i = 0; i < 4; i++) await written.appendAsLeader(batch([`v${i}`], [at(i * 1000)]));
+    const cached = (await b.getLog("t", 0))!;
+    await vi.waitFor(() => expect(cached.logEndOffset).toBe(4n), { timeout: 5000 });
+
+    expect(await a.cleanupLogs(Number(at(3400)))).toBe(2);
+    // Whether or not b has heard yet, it does not serve what is gone.
+    expect(await cached.read(0n, 1 << 20, true)).toBe(OFFSET_OUT_OF_RANGE);
+    await vi.waitFor(() => expect(cached.logStartOffset).toBe(2n), { timeout: 5000 });
+    expect(await cached.offsetForTimestamp(-2n)).toEqual({ timestamp: -1n, offset: 2n });
+  });
+
+  it("deletes each batch once when every broker runs the check at once, and keeps the partition's size right", async () => {
+    const url = database();
+    const config = { retentionBytes: 10 * one };
+    const engines = [await broker(url, config), await broker(url, config), await broker(url, config)];
+    const log = await engines[0].createLog("t", 0, TOPIC_ID);
+    // Values of one length, so every batch is `one` byte long.
+    for (let i = 0; i < 60; i++) await log.appendAsLeader(batch([`v${i % 10}`], [at(i)]));
+    const deleted = await Promise.all(engines.flatMap((e) => [e.cleanupLogs(Number(at(60))), e.cleanupLogs(Number(at(60)))]));
+    expect(deleted.reduce((n, d) => n + d, 0)).toBe(50);
+    expect(psql(url, "SELECT log_start_offset, size_bytes, (SELECT sum(length(bytes)) FROM kafka_batches) FROM kafka_partitions")).toBe(`50|${10 * one}|${10 * one}`);
+    expect(await engines[2].describeLogDirs()).toEqual([expect.objectContaining({ partitions: [{ topic: "t", partition: 0, size: 10 * one }] })]);
+  });
+
+  it("writes, before it closes, the appends asked for before", async () => {
+    const url = database();
+    const engine = await broker(url);
+    const log = await engine.createLog("t", 0, TOPIC_ID);
+    // The first goes out at once; the others wait for it and go in the next statement.
+    const appends = Array.from({ length: 20 }, (_, i) => log.appendAsLeader(batch([`v${i}`])));
+    await engine.close();
+    expect((await Promise.allSettled(appends)).map((a) => a.status)).toEqual(Array(20).fill("fulfilled"));
+    expect(psql(url, "SELECT next_offset FROM kafka_partitions")).toBe("20");
+  });
+
+  it("gives its brokers' leases back when it closes, and renews them no more", async () => {
+    const url = database();
+    const engine = await broker(url);
+    const errors: Error[] = [];
+    await engine.registerBroker({ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }, { leaseMs: 60_000, renewMs: 1 }, (err) => errors.push(err));
+    expect(psql(url, "SELECT node_id FROM kafka_brokers")).toBe("1");
+    await engine.close();
+    expect(psql(url, "SELECT count(*) FROM kafka_brokers")).toBe("0");
+    expect(errors).toEqual([]);
+  });
+});
