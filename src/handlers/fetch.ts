@@ -104,7 +104,7 @@ async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionK
         let lastStableOffset;
         let result;
         try {
-          lastStableOffset = await ctx.broker.producerStates.lastStableOffset(log);
+          lastStableOffset = await ctx.broker.producerStates.lastStableOffset(log, readCommitted);
           result = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), bytes === 0, ctx.readBuffers);
         } catch (err) {
           return errorPartition(p, storageErrorCode(ctx, err), log);

@@ -40,6 +40,14 @@ export interface PartitionLog {
    */
   appendAsLeader(batches: Uint8Array): Awaitable<LogAppendInfo>;
   /**
+   * Engines whose log can grow without this broker knowing at once (brokers sharing storage):
+   * appends as appendAsLeader does only if the log still ends at `logEndOffset`, else resolves
+   * undefined. Where it is absent, the log end this broker sees is the log's.
+   */
+  appendIfEndIs?(batches: Uint8Array, logEndOffset: bigint): Awaitable<LogAppendInfo | undefined>;
+  /** Re-reads the log start and end from shared storage (where they can move without this broker knowing at once). */
+  refresh?(): Awaitable<void>;
+  /**
    * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (at least one batch with `minOneBatch`).
    * An engine that copies the bytes out may put them in `buffers` instead of a new buffer.
    */

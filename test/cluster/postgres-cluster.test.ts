@@ -58,6 +58,12 @@ function kafka(b: RunningBroker) {
   return new Kafka({ clientId: "pg-cluster", brokers: [`127.0.0.1:${b.port}`], logLevel: logLevel.NOTHING });
 }
 
+/** One Produce v9 (acks=all) of `records` to partition 0 of `topic`, and its partition's answer. */
+async function produceTo(raw: RawClient, topic: string, records: Uint8Array) {
+  raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }));
+  return decodeResponse((await raw.readFrame(15_000))!, Produce.request, Produce.response, 9).responses[0].partitionResponses[0];
+}
+
 describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
   it("serve a topic created on one from any of them, in order, and list each other in Metadata", async () => {
     const [a, b] = await brokers(database(), 2);
@@ -114,9 +120,7 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
         for (let i = 0; i < REQUESTS; i++) {
           const values = [`c${c}-r${i}-a`, `c${c}-r${i}-b`, `c${c}-r${i}-c`];
           const records = valuesBatch(values);
-          raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "contended", partitionData: [{ index: 0, records }] }] }));
-          const response = decodeResponse((await raw.readFrame(10_000))!, Produce.request, Produce.response, 9);
-          const p = response.responses[0].partitionResponses[0];
+          const p = await produceTo(raw, "contended", records);
           expect(p.errorCode).toBe(ErrorCode.NONE);
           bases.push(p.baseOffset);
         }
@@ -145,8 +149,7 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     let n = 0;
     const produce = async () => {
       const value = `m${n++}`;
-      raw.write(raw.frame(Produce.request, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "outage", partitionData: [{ index: 0, records: valuesBatch([value]) }] }] }));
-      const p = decodeResponse((await raw.readFrame(15_000))!, Produce.request, Produce.response, 9).responses[0].partitionResponses[0];
+      const p = await produceTo(raw, "outage", valuesBatch([value]));
       if (p.errorCode === ErrorCode.NONE) acked.set(p.baseOffset, value);
       else errorsSeen.add(p.errorCode);
       return p.errorCode;
@@ -178,6 +181,38 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     // The outage was reported once, naming the database.
     expect(errors.some((e) => e.startsWith(`query of postgres://127.0.0.1:${pg.port}/`))).toBe(true);
     errors.length = 0;
+  });
+
+  it("check an idempotent producer's sequence against what every broker appended, whichever it produced through", async () => {
+    const [a, b] = await brokers(database(), 2);
+    await a.broker.createTopic("moving", 1);
+    const producerId = await a.broker.producerIds.generateProducerId();
+    const batch = (seq: number) => valuesBatch([`s${seq}`], { producerId, producerEpoch: 0, baseSequence: seq });
+    const [toA, toB] = await Promise.all([RawClient.connect(a.port), RawClient.connect(b.port)]);
+    // Leadership moving back and forth (a broker dying, then rejoining): each broker has seen some of the producer's batches.
+    expect(await produceTo(toB, "moving", batch(0))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    expect(await produceTo(toA, "moving", batch(1))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1n });
+    expect(await produceTo(toB, "moving", batch(2))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2n });
+    // A retry, through the other broker, of a batch whose answer was lost is answered with its offset and not written again.
+    expect(await produceTo(toA, "moving", batch(2))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2n });
+    expect(await produceTo(toA, "moving", batch(4))).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(await produceTo(toA, "moving", batch(3))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 3n });
+    toA.close();
+    toB.close();
+    expect((await b.broker.storage.getLog("moving", 0))!.logEndOffset).toBe(4n);
+  });
+
+  it("append conditionally only at the log end the caller last saw, however stale its broker's view", async () => {
+    const [a, b] = await brokers(database(), 2);
+    await a.broker.createTopic("conditional", 1);
+    const logA = (await a.broker.partitionLog("conditional", 0))!;
+    const logB = (await b.broker.partitionLog("conditional", 0))!;
+    expect(await logA.appendIfEndIs!(valuesBatch(["a0"]), 0n)).toMatchObject({ baseOffset: 0n });
+    // b has not looked since: its conditional append at 0 writes nothing.
+    expect(await logB.appendIfEndIs!(valuesBatch(["b0"]), 0n)).toBeUndefined();
+    expect(await logB.appendIfEndIs!(valuesBatch(["b1"]), 1n)).toMatchObject({ baseOffset: 1n });
+    await logA.refresh!();
+    expect(logA.logEndOffset).toBe(2n);
   });
 
   it("never hand out one producer id twice, whichever broker InitProducerId reaches", async () => {

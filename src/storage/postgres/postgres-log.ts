@@ -29,14 +29,16 @@ interface PendingAppend {
   spans: { position: number; lastOffsetDelta: number; maxTimestamp: bigint }[];
   count: bigint;
   logAppendTime: bigint;
-  resolve(info: LogAppendInfo): void;
+  /** appendIfEndIs: the log end the append expects, sent alone in its statement. */
+  expectedEnd?: bigint;
+  resolve(info: LogAppendInfo | undefined): void;
   reject(err: unknown): void;
 }
 
 const APPEND_SQL = `
   WITH p AS (
     UPDATE kafka_partitions SET next_offset = next_offset + $3::bigint, size_bytes = size_bytes + $8::bigint
-    WHERE topic = $1::text AND partition = $2::int
+    WHERE topic = $1::text AND partition = $2::int AND ($9::bigint IS NULL OR next_offset = $9::bigint)
     RETURNING next_offset - $3::bigint AS base, next_offset, size_bytes),
   ins AS (
     INSERT INTO kafka_batches (topic, partition, base_offset, last_offset, max_timestamp, bytes)
@@ -173,6 +175,15 @@ export class PostgresLog implements PartitionLog {
   }
 
   appendAsLeader(batches: Uint8Array): Promise<LogAppendInfo> {
+    return this.enqueue(batches, undefined) as Promise<LogAppendInfo>;
+  }
+
+  /** The check is the statement's: the partition row's next_offset, locked by the update, is the log end. */
+  appendIfEndIs(batches: Uint8Array, logEndOffset: bigint): Promise<LogAppendInfo | undefined> {
+    return this.enqueue(batches, logEndOffset);
+  }
+
+  private enqueue(batches: Uint8Array, expectedEnd: bigint | undefined): Promise<LogAppendInfo | undefined> {
     const whole = [...batchSpans(batches)];
     const last = whole.at(-1);
     if (!last || last.position + last.size !== batches.length) throw new RangeError("append needs whole record batches");
@@ -190,7 +201,7 @@ export class PostgresLog implements PartitionLog {
     }
     const count = spans.reduce((n, s) => n + BigInt(s.lastOffsetDelta) + 1n, 0n);
     return new Promise((resolve, reject) => {
-      this.pending.push({ batches, spans, count, logAppendTime, resolve, reject });
+      this.pending.push({ batches, spans, count, logAppendTime, expectedEnd, resolve, reject });
       if (!this.inFlight) this.appending = this.appendPending();
     });
   }
@@ -198,14 +209,17 @@ export class PostgresLog implements PartitionLog {
   private async appendPending(): Promise<void> {
     this.inFlight = true;
     while (this.pending.length > 0) {
-      const group = this.pending;
-      this.pending = [];
+      // A conditional append goes alone; the others go together up to the next conditional one.
+      const conditional = this.pending.findIndex((a) => a.expectedEnd !== undefined);
+      const size = conditional === 0 ? 1 : conditional < 0 ? this.pending.length : conditional;
+      const group = this.pending.splice(0, size);
+      const expectedEnd = group[0].expectedEnd;
       const rel: string[] = [];
       const lastDelta: number[] = [];
       const maxTs: string[] = [];
       const bytes: Buffer[] = [];
       let offset = 0n;
-      let size = 0;
+      let bytesSize = 0;
       for (const append of group) {
         for (let i = 0; i < append.spans.length; i++) {
           const span = append.spans[i];
@@ -216,13 +230,19 @@ export class PostgresLog implements PartitionLog {
           bytes.push(Buffer.from(append.batches.buffer, append.batches.byteOffset + span.position, end - span.position));
           offset += BigInt(span.lastOffsetDelta) + 1n;
         }
-        size += append.batches.length;
+        bytesSize += append.batches.length;
       }
       try {
-        const { rows } = await this.db.query<{ base: string }>(APPEND_SQL, [this.topic, this.partition, offset.toString(), rel, lastDelta, maxTs, bytes, size]);
+        const params = [this.topic, this.partition, offset.toString(), rel, lastDelta, maxTs, bytes, bytesSize, expectedEnd?.toString() ?? null];
+        const { rows } = await this.db.query<{ base: string }>(APPEND_SQL, params);
+        // Another broker appended first (or the partition is gone): the caller looks again.
+        if (rows.length === 0 && expectedEnd !== undefined) {
+          group[0].resolve(undefined);
+          continue;
+        }
         if (rows.length === 0) throw new Error(`partition ${this.topic}-${this.partition} no longer exists`);
         let base = BigInt(rows[0].base);
-        this.advanceEnd(base + offset, this.sizeBytes + size);
+        this.advanceEnd(base + offset, this.sizeBytes + bytesSize);
         for (const append of group) {
           const info = { baseOffset: base, lastOffset: base + append.count - 1n, logAppendTime: append.logAppendTime };
           let next = base;
