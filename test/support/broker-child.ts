@@ -13,6 +13,8 @@ export interface ChildOptions {
   nofile?: number;
   /** How long start-up may take. */
   startTimeoutMs?: number;
+  /** The listener's port (a restart on the same one); a free one when not given. */
+  port?: number;
 }
 
 const TERM_GRACE_MS = 2000;
@@ -38,7 +40,7 @@ export class BrokerChild {
 
   /** Starts the broker and resolves once it printed its start-up line; rejects with its output if it exits first. */
   static async start(options: ChildOptions): Promise<BrokerChild> {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const propertiesPath = join(options.logDir, "..", `server-${port}.properties`);
     const lines = [`node.id=1`, `listeners=PLAINTEXT://127.0.0.1:${port}`, `log.dirs=${options.logDir}`];
     for (const [k, v] of Object.entries(options.properties ?? {})) lines.push(`${k}=${v}`);

@@ -1,4 +1,5 @@
 // Runs a driver script in test/clients/python/ with Debian's interpreter (see system-clients.ts).
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ReceivedMessage, SentMessage } from "./messages.ts";
 import { runOk } from "./process.ts";
@@ -49,10 +50,41 @@ export async function consumeInGroup(
   return run;
 }
 
+const scriptPath = (script: string) => fileURLToPath(new URL(`../python/${script}`, import.meta.url));
+// Unbuffered, and no user site-packages shadowing the Debian modules.
+const pythonEnv = () => ({ ...process.env, PYTHONUNBUFFERED: "1", PYTHONNOUSERSITE: "1" });
+
+/** A driver that keeps running while the test acts (kills brokers...): its JSON lines as they come. */
+export interface RunningDriver<T> {
+  /** Every line so far, in the order printed. */
+  readonly lines: T[];
+  /** Resolves with the exit code (or signal), and what it wrote to stderr. */
+  readonly exited: Promise<{ status: number | string; stderr: string }>;
+  /** SIGTERM: the driver's cue to finish cleanly. */
+  stop(): void;
+  kill(): void;
+}
+
+export function startPythonDriver<T>(script: string, args: string[]): RunningDriver<T> {
+  const child = spawn(PYTHON, [scriptPath(script), ...args], { env: pythonEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const lines: T[] = [];
+  let partial = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop()!;
+    for (const line of parts) if (line !== "") lines.push(JSON.parse(line) as T);
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ status: number | string; stderr: string }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ status: code ?? signal ?? "unknown", stderr })),
+  );
+  return { lines, exited, stop: () => child.kill("SIGTERM"), kill: () => child.kill("SIGKILL") };
+}
+
 export function pythonClient(script: string): PythonClient {
-  const path = fileURLToPath(new URL(`../python/${script}`, import.meta.url));
-  // Unbuffered, and no user site-packages shadowing the Debian modules.
-  const env = { ...process.env, PYTHONUNBUFFERED: "1", PYTHONNOUSERSITE: "1" };
+  const path = scriptPath(script);
+  const env = pythonEnv();
   const run = async (args: string[], input?: string) =>
     (await runOk(PYTHON, [path, ...args], { input, timeoutMs: TIMEOUT_MS, env })).stdout;
   return {
