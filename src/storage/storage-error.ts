@@ -13,6 +13,12 @@ export class KafkaStorageException extends Error {
   }
 }
 
+/**
+ * The errno of an operation refused because the engine is closing (the broker shutting down):
+ * the request it served has lost its connection, so it is answered but not reported.
+ */
+export const STORAGE_CLOSED = "STORAGE_CLOSED";
+
 /** Runs file work on `path`; an operating-system error comes out as a KafkaStorageException naming it. */
 export function onFile<T>(path: string, work: () => T): T {
   try {

@@ -7,10 +7,7 @@
  * a pool after calling end on the pool", and leave those waiting for a connection unanswered.
  */
 import type pg from "pg";
-import { KafkaStorageException } from "../storage-error.ts";
-
-/** The error code of a query refused because the engine is closing. */
-export const ENGINE_CLOSED = "ENGINE_CLOSED";
+import { KafkaStorageException, STORAGE_CLOSED } from "../storage-error.ts";
 
 export class Database {
   private inFlight = 0;
@@ -54,7 +51,7 @@ export class Database {
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new KafkaStorageException(this.name, ENGINE_CLOSED, "query");
+    if (this.closing) throw new KafkaStorageException(this.name, STORAGE_CLOSED, "query");
     this.inFlight++;
     try {
       return await work();

@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { OFFSET_OUT_OF_RANGE } from "../../../src/storage/engine.ts";
+import { STORAGE_CLOSED } from "../../../src/storage/storage-error.ts";
 import { logConfig } from "../../../src/storage/log-config.ts";
 import { PostgresEngine } from "../../../src/storage/postgres/postgres-engine.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../../scripts/local-postgres.mjs";
@@ -77,6 +78,8 @@ describeWith(["postgresql"], "the postgres engine", () => {
     await engine.close();
     expect((await Promise.allSettled(appends)).map((a) => a.status)).toEqual(Array(20).fill("fulfilled"));
     expect(psql(url, "SELECT next_offset FROM kafka_partitions")).toBe("20");
+    // Work started later (a catch-up a notification woke, a request being served) is refused as the engine's, not the pool's.
+    await expect(log.read(0n, 1 << 20, true)).rejects.toMatchObject({ errno: STORAGE_CLOSED });
   });
 
   it("gives its brokers' leases back when it closes, and renews them no more", async () => {
