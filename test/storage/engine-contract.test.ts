@@ -355,6 +355,16 @@ describe.each(engines)("the $name engine", (e) => {
       expect(await values(log)).toEqual(["v2", "v3", "v4"]);
     });
 
+    it("answers the largest timestamp (ListOffsets -3) from the batches left", async () => {
+      const engine = await open();
+      engine.useConfigRepository(() => logConfig({ segmentBytes: one, retentionBytes: 2 * one }));
+      const log = await engine.createLog("t", 0, TOPIC_ID);
+      for (const ms of [9000, 1000, 5000, 2000]) await log.appendAsLeader(batch([`v${ms / 1000}`], [at(ms)]));
+      expect(await log.offsetForTimestamp(-3n)).toEqual({ timestamp: at(9000), offset: 0n });
+      expect(await engine.cleanupLogs(Number(at(9000)))).toBe(2);
+      expect(await log.offsetForTimestamp(-3n)).toEqual({ timestamp: at(5000), offset: 2n });
+    });
+
     it("after DeleteRecords, deletes from the batch holding the new log start, which stays where DeleteRecords put it", async () => {
       const { engine, log } = await retainedLog(3, { retentionMs: 1500 });
       await log.appendAsLeader(batch(["a", "b", "c"], [at(10_000), at(10_000), at(10_000)]));
