@@ -8,7 +8,7 @@ import {
   encodeFetchResponse,
 } from "../protocol/generated/fetch-response.ts";
 import type { PartitionLog } from "../storage/engine.ts";
-import { AclOperation, ResourceType } from "../security/acl.ts";
+import { mayReadTopic } from "./resource-access.ts";
 import { waitForAppend } from "./delayed-fetch.ts";
 import type { AbortedTransaction } from "../protocol/generated/fetch-response.ts";
 import { readBatchHeader } from "../codec/batch-header.ts";
@@ -52,7 +52,7 @@ async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<
   const logs = new Map<PartitionKey, PartitionLog | number>();
   for (const [ti, t] of req.topics.entries()) {
     const name = topicName(ctx, t.topic, t.topicId);
-    if (name === undefined || !mayRead(ctx, name)) continue;
+    if (name === undefined || !mayReadTopic(ctx, name)) continue;
     for (const [pi, p] of t.partitions.entries()) {
       try {
         const log = await ctx.broker.partitionLog(name, p.partition);
@@ -63,11 +63,6 @@ async function resolveLogs(ctx: RequestContext, req: FetchRequest): Promise<Map<
     }
   }
   return logs;
-}
-
-/** Consumers need Read on the topic; a refused partition answers TOPIC_AUTHORIZATION_FAILED. */
-function mayRead(ctx: RequestContext, topic: string): boolean {
-  return ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic);
 }
 
 function topicName(ctx: RequestContext, name: string | undefined, topicId: string | undefined): string | undefined {
@@ -88,7 +83,7 @@ async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionK
     // A topic named (not given by id) is refused before it is looked up, so refusal tells nothing of its existence.
     const named = ctx.apiVersion >= 13 ? name : t.topic;
     const absentError =
-      named !== undefined && !mayRead(ctx, named)
+      named !== undefined && !mayReadTopic(ctx, named)
         ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
         : ctx.apiVersion >= 13 && name === undefined
           ? ErrorCode.UNKNOWN_TOPIC_ID

@@ -11,6 +11,11 @@ export function mayDescribeTopic(ctx: RequestContext, name: string): boolean {
   return ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
 }
 
+/** Consumers (Fetch, ShareFetch, ShareAcknowledge) need Read on the topic; a refused partition answers TOPIC_AUTHORIZATION_FAILED. */
+export function mayReadTopic(ctx: RequestContext, name: string): boolean {
+  return ctx.authorize(AclOperation.READ, ResourceType.TOPIC, name);
+}
+
 /** Group membership and commits need Read on the group (GROUP_AUTHORIZATION_FAILED otherwise). */
 export function mayReadGroup(ctx: RequestContext, groupId: string): boolean {
   return ctx.authorize(AclOperation.READ, ResourceType.GROUP, groupId);

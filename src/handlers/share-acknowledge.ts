@@ -3,7 +3,7 @@ import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { SHARE_ACKNOWLEDGE_REQUEST, decodeShareAcknowledgeRequest } from "../protocol/generated/share-acknowledge-request.ts";
 import { ShareErrorCode } from "../coordinator/share-group-coordinator.ts";
 import { type ShareAcknowledgeResponse, encodeShareAcknowledgeResponse } from "../protocol/generated/share-acknowledge-response.ts";
-import { mayReadGroup } from "./resource-access.ts";
+import { mayReadGroup, mayReadTopic } from "./resource-access.ts";
 
 /** KIP-932: ACCEPT / RELEASE / REJECT (and GAP) of records the member acquired, within its share session. */
 export const shareAcknowledge = defineApi(
@@ -44,6 +44,7 @@ export async function acknowledgePartition(
 ): Promise<number> {
   if (batches.length === 0) return ErrorCode.NONE;
   const topic = ctx.broker.metadata.topicById(topicId);
+  if (topic && !mayReadTopic(ctx, topic.name)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
   const log = topic && (await ctx.broker.partitionLog(topic.name, partition));
   if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   return ctx.broker.shareGroups.acknowledge(groupId, memberId, topicId, partition, log.logStartOffset, batches);

@@ -8,7 +8,7 @@ import { OFFSET_OUT_OF_RANGE, type PartitionLog } from "../storage/engine.ts";
 import { waitForAppend } from "./delayed-fetch.ts";
 import type { AcquiredRecords } from "../coordinator/share-partition.ts";
 import { acknowledgePartition } from "./share-acknowledge.ts";
-import { mayReadGroup } from "./resource-access.ts";
+import { mayReadGroup, mayReadTopic } from "./resource-access.ts";
 
 /** The most records one ShareFetch acquires per partition. */
 const MAX_RECORDS_PER_PARTITION = 500;
@@ -88,6 +88,7 @@ async function acquireAll(ctx: RequestContext, req: ShareFetchRequest, groupId: 
  */
 async function acquire(ctx: RequestContext, groupId: string, memberId: string, topicId: string, partition: number, maxBytes: number) {
   const topic = ctx.broker.metadata.topicById(topicId);
+  if (topic && !mayReadTopic(ctx, topic.name)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, records: null, acquiredRecords: [] as AcquiredRecords[], log: undefined };
   const log = topic && (await ctx.broker.partitionLog(topic.name, partition));
   const sharePartition = log && ctx.broker.shareGroups.sharePartition(groupId, topicId, partition, log.logStartOffset);
   if (!log || !sharePartition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: null, acquiredRecords: [] as AcquiredRecords[], log: undefined };

@@ -13,6 +13,7 @@ import { decodeInitProducerIdResponse } from "../../src/protocol/generated/init-
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { AclOperation, PatternType, PermissionType, ResourceType } from "../../src/security/acl.ts";
 import { CLIENT_PRINCIPAL } from "./support/certificates.ts";
+import { ShareAcknowledge, ShareFetch, ShareGroupHeartbeat } from "../coordinator/messages.ts";
 import { PYTHON, describeWith } from "../support/system-clients.ts";
 
 const DRIVER = new URL("./python/security_client.py", import.meta.url).pathname;
@@ -60,7 +61,7 @@ beforeAll(async () => {
   // The driver's consumers read by assignment, but librdkafka still looks up their group's coordinator.
   await allow({ principal: "User:*", operation: "READ", resource: "GROUP", name: "security-reader" });
   // The super user creates the topics (auto-created by its first produce).
-  for (const topic of ["orders", "team-a", "other", "secret", "ledger", "hidden", "mtls"]) expect(await as("admin").produce(topic)).toBeNull();
+  for (const topic of ["orders", "team-a", "other", "secret", "ledger", "hidden", "mtls", "queue"]) expect(await as("admin").produce(topic)).toBeNull();
 }, 120_000);
 afterAll(async () => {
   await secure?.dispose();
@@ -125,6 +126,29 @@ describeWith(["openssl", "kcat", "confluent-kafka", "kafka-python"], "StandardAu
       forgottenTopicsData: [], rackId: "",
     });
     expect(res.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1n });
+    client.close();
+  });
+
+  it("answers a share group member's ShareFetch and ShareAcknowledge of a topic it may not read with TOPIC_AUTHORIZATION_FAILED", async () => {
+    await allow({ principal: "User:bob", operation: "READ", resource: "GROUP", name: "share-readers" }, { principal: "User:bob", operation: "DESCRIBE", resource: "TOPIC", name: "queue" });
+    const client = await plainClient(secure.broker.running.listeners.find((l) => l.name === "SASL_PLAINTEXT")!.port, "bob", PASSWORDS.bob);
+    const topicId = secure.broker.running.broker.metadata.topicByName("queue")!.topicId;
+    const joined = await client.request(ShareGroupHeartbeat.request, ShareGroupHeartbeat.response, 0, {
+      groupId: "share-readers", memberId: "bob-1", memberEpoch: 0, rackId: null, subscribedTopicNames: ["queue"],
+    });
+    expect(joined.errorCode).toBe(ErrorCode.NONE);
+    const fetched = await client.request(ShareFetch.request, ShareFetch.response, 0, {
+      groupId: "share-readers", memberId: "bob-1", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, partitionMaxBytes: 1 << 20, acknowledgementBatches: [] }] }],
+      forgottenTopicsData: [],
+    });
+    expect(fetched.errorCode).toBe(ErrorCode.NONE);
+    expect(fetched.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, records: null, acquiredRecords: [] });
+    const acknowledged = await client.request(ShareAcknowledge.request, ShareAcknowledge.response, 0, {
+      groupId: "share-readers", memberId: "bob-1", shareSessionEpoch: 1,
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: [1] }] }] }],
+    });
+    expect(acknowledged.responses[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     client.close();
   });
 

@@ -19,6 +19,15 @@ import * as describeGroupsReq from "../../src/protocol/generated/describe-groups
 import * as describeGroupsRes from "../../src/protocol/generated/describe-groups-response.ts";
 import * as initProducerIdReq from "../../src/protocol/generated/init-producer-id-request.ts";
 import * as initProducerIdRes from "../../src/protocol/generated/init-producer-id-response.ts";
+import * as shareHeartbeatReq from "../../src/protocol/generated/share-group-heartbeat-request.ts";
+import * as shareHeartbeatRes from "../../src/protocol/generated/share-group-heartbeat-response.ts";
+import * as shareFetchReq from "../../src/protocol/generated/share-fetch-request.ts";
+import * as shareFetchRes from "../../src/protocol/generated/share-fetch-response.ts";
+import * as shareAckReq from "../../src/protocol/generated/share-acknowledge-request.ts";
+import * as shareAckRes from "../../src/protocol/generated/share-acknowledge-response.ts";
+import * as shareDescribeReq from "../../src/protocol/generated/share-group-describe-request.ts";
+import * as shareDescribeRes from "../../src/protocol/generated/share-group-describe-response.ts";
+import { apiPair } from "../support/api-pair.ts";
 
 export const FindCoordinator = {
   request: { ...findCoordinatorReq.FIND_COORDINATOR_REQUEST, encode: findCoordinatorReq.encodeFindCoordinatorRequest },
@@ -60,3 +69,9 @@ export const InitProducerId = {
   request: { ...initProducerIdReq.INIT_PRODUCER_ID_REQUEST, encode: initProducerIdReq.encodeInitProducerIdRequest },
   response: { decode: initProducerIdRes.decodeInitProducerIdResponse },
 };
+
+// KIP-932 share groups.
+export const ShareGroupHeartbeat = apiPair(shareHeartbeatReq.SHARE_GROUP_HEARTBEAT_REQUEST, shareHeartbeatReq.encodeShareGroupHeartbeatRequest, shareHeartbeatRes.decodeShareGroupHeartbeatResponse);
+export const ShareFetch = apiPair(shareFetchReq.SHARE_FETCH_REQUEST, shareFetchReq.encodeShareFetchRequest, shareFetchRes.decodeShareFetchResponse);
+export const ShareAcknowledge = apiPair(shareAckReq.SHARE_ACKNOWLEDGE_REQUEST, shareAckReq.encodeShareAcknowledgeRequest, shareAckRes.decodeShareAcknowledgeResponse);
+export const ShareGroupDescribe = apiPair(shareDescribeReq.SHARE_GROUP_DESCRIBE_REQUEST, shareDescribeReq.encodeShareGroupDescribeRequest, shareDescribeRes.decodeShareGroupDescribeResponse);

@@ -6,28 +6,14 @@
 // the delivery count limit archives; share sessions; and the state survives a broker restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
-import * as heartbeatReq from "../../src/protocol/generated/share-group-heartbeat-request.ts";
-import * as heartbeatRes from "../../src/protocol/generated/share-group-heartbeat-response.ts";
-import * as fetchReq from "../../src/protocol/generated/share-fetch-request.ts";
-import * as fetchRes from "../../src/protocol/generated/share-fetch-response.ts";
-import * as ackReq from "../../src/protocol/generated/share-acknowledge-request.ts";
-import * as ackRes from "../../src/protocol/generated/share-acknowledge-response.ts";
-import * as describeReq from "../../src/protocol/generated/share-group-describe-request.ts";
-import * as describeRes from "../../src/protocol/generated/share-group-describe-response.ts";
 import { ShareErrorCode } from "../../src/coordinator/share-group-coordinator.ts";
 import { RecordState } from "../../src/coordinator/share-partition.ts";
 import { eventually } from "../clients/support/wait.ts";
-import { apiPair } from "../support/api-pair.ts";
 import { RawClient } from "../support/raw-client.ts";
 import { startTestBroker, type TestBroker } from "../clients/support/broker.ts";
 import { produceAll } from "../clients/support/platformatic.ts";
-import { ListGroups } from "./messages.ts";
+import { ListGroups, ShareAcknowledge, ShareFetch, ShareGroupDescribe, ShareGroupHeartbeat } from "./messages.ts";
 import { DeleteGroups } from "../handlers/admin-messages.ts";
-
-const ShareGroupHeartbeat = apiPair(heartbeatReq.SHARE_GROUP_HEARTBEAT_REQUEST, heartbeatReq.encodeShareGroupHeartbeatRequest, heartbeatRes.decodeShareGroupHeartbeatResponse);
-const ShareFetch = apiPair(fetchReq.SHARE_FETCH_REQUEST, fetchReq.encodeShareFetchRequest, fetchRes.decodeShareFetchResponse);
-const ShareAcknowledge = apiPair(ackReq.SHARE_ACKNOWLEDGE_REQUEST, ackReq.encodeShareAcknowledgeRequest, ackRes.decodeShareAcknowledgeResponse);
-const ShareGroupDescribe = apiPair(describeReq.SHARE_GROUP_DESCRIBE_REQUEST, describeReq.encodeShareGroupDescribeRequest, describeRes.decodeShareGroupDescribeResponse);
 
 const TOPIC = "share-queue";
 const GROUP = "workers";
