@@ -1,12 +1,10 @@
 // Brokers sharing one PostgreSQL database (storage.engine=postgres): any broker serves any
 // partition, offsets are assigned once across brokers, a Fetch waiting on one broker wakes when
 // another appends, and Metadata spreads leaders over the brokers that hold a live lease.
-import { execFileSync } from "node:child_process";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startBroker, type RunningBroker } from "../../src/index.ts";
-import type { Logger } from "../../src/logger.ts";
-import { type LocalPostgres, startLocalPostgres } from "../../scripts/local-postgres.mjs";
+import { expect, it } from "vitest";
+import type { RunningBroker } from "../../src/index.ts";
+import { usePostgresCluster } from "./support.ts";
 import { describeWith } from "../support/system-clients.ts";
 import { valuesBatch } from "../helpers/record-batch.ts";
 import { decodeResponse, RawClient } from "../support/raw-client.ts";
@@ -15,44 +13,6 @@ import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
 import { codec } from "../storage/support.ts";
-
-let pg: LocalPostgres;
-let databases = 0;
-const running: RunningBroker[] = [];
-const errors: string[] = [];
-const logger: Logger = { info: () => {}, debug: () => {}, warn: () => {}, error: (m) => errors.push(m) };
-
-beforeAll(async () => {
-  pg = await startLocalPostgres();
-});
-afterAll(async () => {
-  for (const b of running.splice(0)) await b.close().catch(() => undefined);
-  pg?.stop();
-});
-
-/** A fresh database for one test. */
-function database(): string {
-  const name = `cluster_${++databases}`;
-  execFileSync("psql", [pg.url, "-q", "-c", `CREATE DATABASE ${name}`]);
-  return pg.url.replace(/\/postgres$/, `/${name}`);
-}
-
-async function brokers(url: string, count: number, options: { sessionTimeoutMs?: number } = {}): Promise<RunningBroker[]> {
-  const started: RunningBroker[] = [];
-  for (let i = 1; i <= count; i++) {
-    const b = await startBroker({
-      nodeId: i,
-      storage: { engine: "postgres", url },
-      logger,
-      groupInitialRebalanceDelayMs: 0,
-      brokerSessionTimeoutMs: options.sessionTimeoutMs ?? 9000,
-      brokerHeartbeatIntervalMs: 100,
-    });
-    started.push(b);
-    running.push(b);
-  }
-  return started;
-}
 
 function kafka(b: RunningBroker) {
   return new Kafka({ clientId: "pg-cluster", brokers: [`127.0.0.1:${b.port}`], logLevel: logLevel.NOTHING });
@@ -65,6 +25,8 @@ async function produceTo(raw: RawClient, topic: string, records: Uint8Array) {
 }
 
 describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
+  const { database, brokers, errors, postgres: pg } = usePostgresCluster();
+
   it("serve a topic created on one from any of them, in order, and list each other in Metadata", async () => {
     const [a, b] = await brokers(database(), 2);
     const admin = kafka(a).admin();
@@ -155,12 +117,12 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
       return p.errorCode;
     };
     for (let i = 0; i < 20; i++) expect(await produce()).toBe(ErrorCode.NONE);
-    pg.pause();
+    pg().pause();
     try {
       expect(await produce()).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
       expect(await produce()).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     } finally {
-      pg.start();
+      pg().start();
     }
     // The pool reconnects on the next query; bounded: a few tries while the server finishes starting.
     let recovered = false;
@@ -179,7 +141,7 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     }));
     for (const [offset, value] of acked) expect(stored.get(offset)).toBe(value);
     // The outage was reported once, naming the database.
-    expect(errors.some((e) => e.startsWith(`query of postgres://127.0.0.1:${pg.port}/`))).toBe(true);
+    expect(errors.some((e) => e.startsWith(`query of postgres://127.0.0.1:${pg().port}/`))).toBe(true);
     errors.length = 0;
   });
 

@@ -27,6 +27,16 @@ import * as shareAckReq from "../../src/protocol/generated/share-acknowledge-req
 import * as shareAckRes from "../../src/protocol/generated/share-acknowledge-response.ts";
 import * as shareDescribeReq from "../../src/protocol/generated/share-group-describe-request.ts";
 import * as shareDescribeRes from "../../src/protocol/generated/share-group-describe-response.ts";
+import * as addOffsetsReq from "../../src/protocol/generated/add-offsets-to-txn-request.ts";
+import * as addOffsetsRes from "../../src/protocol/generated/add-offsets-to-txn-response.ts";
+import * as addPartitionsReq from "../../src/protocol/generated/add-partitions-to-txn-request.ts";
+import * as addPartitionsRes from "../../src/protocol/generated/add-partitions-to-txn-response.ts";
+import * as describeTxnReq from "../../src/protocol/generated/describe-transactions-request.ts";
+import * as describeTxnRes from "../../src/protocol/generated/describe-transactions-response.ts";
+import * as endTxnReq from "../../src/protocol/generated/end-txn-request.ts";
+import * as endTxnRes from "../../src/protocol/generated/end-txn-response.ts";
+import * as listTxnReq from "../../src/protocol/generated/list-transactions-request.ts";
+import * as listTxnRes from "../../src/protocol/generated/list-transactions-response.ts";
 import { apiPair } from "../support/api-pair.ts";
 
 export const FindCoordinator = {
@@ -75,3 +85,10 @@ export const ShareGroupHeartbeat = apiPair(shareHeartbeatReq.SHARE_GROUP_HEARTBE
 export const ShareFetch = apiPair(shareFetchReq.SHARE_FETCH_REQUEST, shareFetchReq.encodeShareFetchRequest, shareFetchRes.decodeShareFetchResponse);
 export const ShareAcknowledge = apiPair(shareAckReq.SHARE_ACKNOWLEDGE_REQUEST, shareAckReq.encodeShareAcknowledgeRequest, shareAckRes.decodeShareAcknowledgeResponse);
 export const ShareGroupDescribe = apiPair(shareDescribeReq.SHARE_GROUP_DESCRIBE_REQUEST, shareDescribeReq.encodeShareGroupDescribeRequest, shareDescribeRes.decodeShareGroupDescribeResponse);
+
+// Transactions.
+export const AddPartitionsToTxn = apiPair(addPartitionsReq.ADD_PARTITIONS_TO_TXN_REQUEST, addPartitionsReq.encodeAddPartitionsToTxnRequest, addPartitionsRes.decodeAddPartitionsToTxnResponse);
+export const AddOffsetsToTxn = apiPair(addOffsetsReq.ADD_OFFSETS_TO_TXN_REQUEST, addOffsetsReq.encodeAddOffsetsToTxnRequest, addOffsetsRes.decodeAddOffsetsToTxnResponse);
+export const EndTxn = apiPair(endTxnReq.END_TXN_REQUEST, endTxnReq.encodeEndTxnRequest, endTxnRes.decodeEndTxnResponse);
+export const DescribeTransactions = apiPair(describeTxnReq.DESCRIBE_TRANSACTIONS_REQUEST, describeTxnReq.encodeDescribeTransactionsRequest, describeTxnRes.decodeDescribeTransactionsResponse);
+export const ListTransactions = apiPair(listTxnReq.LIST_TRANSACTIONS_REQUEST, listTxnReq.encodeListTransactionsRequest, listTxnRes.decodeListTransactionsResponse);

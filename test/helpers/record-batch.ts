@@ -115,12 +115,12 @@ function decodeRecord(r: ByteReader, index: number): BatchRecord {
 }
 
 /** Decodes one batch at the reader's position and applies every check the tester applies to it. */
-/** A batch of string values stamped alike, with no keys or headers; from a producer (id, epoch, base sequence) or none. */
-export function valuesBatch(values: string[], producer = { producerId: -1n, producerEpoch: -1, baseSequence: -1 }): Buffer {
+/** A batch of string values stamped alike, with no keys or headers; from a producer (id, epoch, base sequence) or none, with its attributes (transactional). */
+export function valuesBatch(values: string[], producer = { producerId: -1n, producerEpoch: -1, baseSequence: -1 }, attributes = 0): Buffer {
   return encodeRecordBatch({
     baseOffset: 0n,
     partitionLeaderEpoch: -1,
-    attributes: 0,
+    attributes,
     lastOffsetDelta: values.length - 1,
     firstTimestamp: 1726045973899n,
     maxTimestamp: 1726045973899n,
