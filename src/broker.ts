@@ -8,7 +8,7 @@ import { ClusterMetadata, type ConfigChange, ConfigResourceType, type TopicMetad
 import { type LogConfig, topicLogConfig } from "./storage/log-config.ts";
 import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
-import { type BrokerEndpoint, type BrokerRegistry, GROUP_KEY_TYPE, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
+import { type BrokerEndpoint, type BrokerRegistry, GROUP_KEY_TYPE, TRANSACTION_KEY_TYPE, coordinatorFor, leaderFor } from "./cluster/broker-registry.ts";
 import type { RequestObserver } from "./server/request-observer.ts";
 import type { RequestInterceptor } from "./server/request-interceptor.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
@@ -82,7 +82,8 @@ export class Broker {
       hasMembers: (groupId) => this.groupCoordinator.hasMembers(groupId) || this.shareGroups.has(groupId),
       forgetEmpty: (groupId) => this.groupCoordinator.forgetEmpty(groupId),
     };
-    const ownsGroup = (groupId: string) => !this.registry || coordinatorFor(this.registry.liveBrokers(), GROUP_KEY_TYPE, groupId) === config.nodeId;
+    const coordinates = (keyType: number) => (key: string) => !this.registry || coordinatorFor(this.registry.liveBrokers(), keyType, key) === config.nodeId;
+    const ownsGroup = coordinates(GROUP_KEY_TYPE);
     this.groupCoordinator.ownsGroup = ownsGroup;
     this.consumerGroups.ownsGroup = ownsGroup;
     this.producerStates = new ProducerStates(producerIds, codec);
@@ -92,6 +93,7 @@ export class Broker {
       new TransactionStateManager(storage, codec, config.transactionStateLogNumPartitions),
       { writeTxnMarker: (topic, partition, marker) => this.writeTxnMarker(topic, partition, marker) },
     );
+    this.transactionCoordinator.ownsTransactionalId = coordinates(TRANSACTION_KEY_TYPE);
   }
 
   /** Reads the cluster metadata, committed offsets, producer ids and transactions back from `storage`. */
@@ -145,11 +147,16 @@ export class Broker {
    * for some); never one left by an earlier topic of the same name (createLog replaces that).
    */
   async partitionLog(topic: string, partition: number): Promise<PartitionLog | undefined> {
+    if (!(await this.hasPartition(topic, partition))) return undefined;
+    return this.storage.createLog(topic, partition, this.metadata.topicByName(topic)!.topicId);
+  }
+
+  /** Whether the cluster metadata knows the partition. */
+  async hasPartition(topic: string, partition: number): Promise<boolean> {
+    const known = () => this.metadata.topicByName(topic)?.partitions.has(partition) ?? false;
     // A topic another broker sharing the storage created a moment ago may not have reached this one yet.
-    if (this.registry && !this.metadata.topicByName(topic)?.partitions.has(partition)) await this.metadata.refresh();
-    const t = this.metadata.topicByName(topic);
-    if (!t || !t.partitions.has(partition)) return undefined;
-    return this.storage.createLog(topic, partition, t.topicId);
+    if (this.registry && !known()) await this.metadata.refresh();
+    return known();
   }
 
   /** A partition of a transaction that was deleted since has nothing to mark. */

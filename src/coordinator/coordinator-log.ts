@@ -68,14 +68,15 @@ export class CoordinatorLog {
    * Every batch of every partition not read back or written here yet, oldest first within a
    * partition: at start-up the whole log, later what other brokers sharing the storage appended. The
    * start-up read goes through the log's checked replay: a damaged batch ends that partition's log
-   * there, and loading goes on.
+   * there, and loading goes on. With `current`, the storage is read even where the log end this
+   * broker knows says nothing is new: another broker's append may not have been heard of yet.
    */
-  async *load(): AsyncGenerator<LoadedBatch> {
+  async *load(current = false): AsyncGenerator<LoadedBatch> {
     for (let partition = 0; partition < this.numPartitions; partition++) {
       const log = await this.logs.getLog(this.topic, partition);
       if (!log) continue;
       const loaded = this.loadedEnd.get(partition);
-      if (loaded !== undefined && loaded >= log.logEndOffset) continue;
+      if (!current && loaded !== undefined && loaded >= log.logEndOffset) continue;
       for await (const bytes of loaded === undefined ? (log.replay?.() ?? log.batches()) : log.batches(loaded)) {
         const header = readBatchHeader(bytes);
         this.loadedEnd.set(partition, lastOffsetOf(header) + 1n);

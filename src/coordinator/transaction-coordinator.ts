@@ -12,6 +12,13 @@
  * The prepare, the markers and the completion happen within the one EndTxn (or InitProducerId,
  * or timeout), and every change of the coordinator's state runs in one queue, one after another,
  * so the Prepare states are never seen by a client.
+ *
+ * Brokers sharing the storage each coordinate the transactional ids the spread gives them and
+ * answer NOT_COORDINATOR for the others, but every broker follows `__transaction_state`: Produce
+ * and TxnOffsetCommit check a transaction wherever they arrive, and when a coordinator dies the
+ * one taking its ids over carries on from their last records. A prepared transaction can then
+ * only be one its coordinator stopped in the middle of: the taker writes its markers (again, for
+ * the partitions that had them) and completes it.
  */
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import type { EndTransactionMarker } from "../storage/end-transaction-marker.ts";
@@ -49,7 +56,7 @@ export interface InitProducerIdResult extends ProducerIdAndEpoch {
 
 /** Kafka moves to a new producer id rather than let the epoch (an INT16) overflow. */
 const MAX_PRODUCER_EPOCH = 32766;
-/** One broker, never re-elected: the coordinator epoch its markers carry. */
+/** The coordinator epoch markers carry: coordinators take ids over without an election here, so it stays 0. */
 const COORDINATOR_EPOCH = 0;
 /** setTimeout fires at once for longer delays. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -57,9 +64,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const refused = (errorCode: number): InitProducerIdResult => ({ errorCode, producerId: -1n, producerEpoch: -1 });
 
 export class TransactionCoordinator {
-  private transactions = new Map<string, TransactionMetadata>();
+  private readonly transactions = new Map<string, TransactionMetadata>();
   private readonly changes = new SerialQueue();
   private timer: NodeJS.Timeout | undefined;
+  /** Whether this broker coordinates the transactional id: always alone; in a cluster, the ids the spread gives it. */
+  ownsTransactionalId: (transactionalId: string) => boolean = () => true;
 
   constructor(
     private readonly config: TransactionConfig,
@@ -69,15 +78,19 @@ export class TransactionCoordinator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Reads __transaction_state back, ends the transactions that were being ended, and starts the timeout checks. */
+  /**
+   * Reads __transaction_state back and follows what other brokers append to it, ends the
+   * transactions that were being ended, and starts the timeout checks.
+   */
   async load(): Promise<void> {
-    this.transactions = await this.stateManager.load();
-    // A transaction the broker stopped in the middle of ending is ended now, the same way.
-    for (const txn of this.transactions.values()) {
-      if (txn.state === "PrepareCommit" || txn.state === "PrepareAbort") await this.writeMarkersAndComplete(txn);
-    }
+    await this.stateManager.load(this.transactions);
+    // A failed read (the database away) is retried at the next append.
+    await this.stateManager.follow(() => void this.changes.run(() => this.stateManager.load(this.transactions)).catch(() => undefined));
+    await this.completePreparedTransactions();
     const interval = Math.min(Math.max(1, this.config.transactionAbortTimedOutTransactionCleanupIntervalMs), MAX_TIMER_MS);
-    this.timer = setInterval(() => void this.abortTimedOutTransactions(), interval);
+    // A check that fails (the storage away) is made again at the next interval.
+    const check = () => this.completePreparedTransactions().then(() => this.abortTimedOutTransactions());
+    this.timer = setInterval(() => void check().catch(() => undefined), interval);
     this.timer.unref();
   }
 
@@ -90,12 +103,13 @@ export class TransactionCoordinator {
   async initProducerId(transactionalId: string | null, txnTimeoutMs: number, expected: ProducerIdAndEpoch | null): Promise<InitProducerIdResult> {
     if (transactionalId === null) return { errorCode: ErrorCode.NONE, producerId: await this.producerIds.generateProducerId(), producerEpoch: 0 };
     if (transactionalId === "") return refused(ErrorCode.INVALID_REQUEST);
+    if (!this.ownsTransactionalId(transactionalId)) return refused(ErrorCode.NOT_COORDINATOR);
     if (txnTimeoutMs <= 0 || txnTimeoutMs > this.config.transactionMaxTimeoutMs) return refused(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     return this.changes.run(() => this.initTransactionalId(transactionalId, txnTimeoutMs, expected));
   }
 
   private async initTransactionalId(transactionalId: string, txnTimeoutMs: number, expected: ProducerIdAndEpoch | null): Promise<InitProducerIdResult> {
-    let txn = this.transactions.get(transactionalId);
+    let txn = await this.current(transactionalId);
     if (!txn) {
       txn = {
         transactionalId,
@@ -123,11 +137,12 @@ export class TransactionCoordinator {
 
   /** AddPartitionsToTxn (and AddOffsetsToTxn, with the group's offsets partition): one error for all of them. */
   addPartitionsToTxn(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): Promise<number> {
+    if (!this.ownsTransactionalId(transactionalId)) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
     return this.changes.run(() => this.addPartitions(transactionalId, producerId, producerEpoch, partitions));
   }
 
   private async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): Promise<number> {
-    const t = this.transactions.get(transactionalId);
+    const t = await this.current(transactionalId);
     const error = this.validateProducer(t, producerId, producerEpoch);
     if (error !== ErrorCode.NONE || !t) return error;
     if (t.state === "PrepareCommit" || t.state === "PrepareAbort" || t.state === "PrepareEpochFence") return ErrorCode.CONCURRENT_TRANSACTIONS;
@@ -139,8 +154,20 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** AddPartitionsToTxn v4+ with verify_only: whether the partition is already in the open transaction. */
-  verifyTransaction(transactionalId: string | null, producerId: bigint, producerEpoch: number, partition: TopicPartition): number {
+  /**
+   * Whether the partition is in the producer's open transaction (Produce, TxnOffsetCommit,
+   * AddPartitionsToTxn v4+ with verify_only), on any broker. If not as far as this broker knows,
+   * it reads what the transaction's coordinator appended since and checks again: the partition
+   * may have been added there a moment ago.
+   */
+  async verifyTransaction(transactionalId: string | null, producerId: bigint, producerEpoch: number, partition: TopicPartition): Promise<number> {
+    const error = this.checkTransaction(transactionalId, producerId, producerEpoch, partition);
+    if (error === ErrorCode.NONE) return error;
+    await this.changes.run(() => this.stateManager.load(this.transactions, true));
+    return this.checkTransaction(transactionalId, producerId, producerEpoch, partition);
+  }
+
+  private checkTransaction(transactionalId: string | null, producerId: bigint, producerEpoch: number, partition: TopicPartition): number {
     const txn = transactionalId === null ? undefined : this.transactions.get(transactionalId);
     const error = this.validateProducer(txn, producerId, producerEpoch);
     if (error !== ErrorCode.NONE || !txn) return error;
@@ -149,11 +176,12 @@ export class TransactionCoordinator {
 
   /** EndTxn. A retry of the EndTxn that completed the transaction is answered NONE again. */
   endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
+    if (!this.ownsTransactionalId(transactionalId)) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
     return this.changes.run(() => this.endTransaction(transactionalId, producerId, producerEpoch, commit));
   }
 
   private async endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
-    const t = this.transactions.get(transactionalId);
+    const t = await this.current(transactionalId);
     const error = this.validateProducer(t, producerId, producerEpoch);
     if (error !== ErrorCode.NONE || !t) return error;
     switch (t.state) {
@@ -186,14 +214,38 @@ export class TransactionCoordinator {
     clearInterval(this.timer);
   }
 
-  /** Kafka's abortTimedOutTransactions: the producer is fenced (epoch bumped) and its transaction aborted. */
+  /**
+   * Kafka's abortTimedOutTransactions, for the transactional ids this broker coordinates: the
+   * producer is fenced (epoch bumped) and its transaction aborted.
+   */
   abortTimedOutTransactions(): Promise<void> {
     return this.changes.run(async () => {
       const now = BigInt(this.now());
       for (const txn of this.transactions.values()) {
+        if (!this.ownsTransactionalId(txn.transactionalId)) continue;
         if (txn.state === "Ongoing" && txn.txnStartTimestamp + BigInt(txn.txnTimeoutMs) <= now) await this.fenceAndAbort(txn);
       }
     });
+  }
+
+  /** The prepared transactions of the ids this broker coordinates: left by a coordinator that stopped before completing them. */
+  private completePreparedTransactions(): Promise<void> {
+    return this.changes.run(async () => {
+      for (const txn of this.transactions.values()) {
+        if (isPrepared(txn) && this.ownsTransactionalId(txn.transactionalId)) await this.writeMarkersAndComplete(txn);
+      }
+    });
+  }
+
+  /**
+   * The transactional id as its last record says, read through to the storage (its previous
+   * coordinator may have written it a moment ago), with a transaction left prepared completed.
+   */
+  private async current(transactionalId: string): Promise<TransactionMetadata | undefined> {
+    await this.stateManager.load(this.transactions, true);
+    const txn = this.transactions.get(transactionalId);
+    if (txn && isPrepared(txn)) await this.writeMarkersAndComplete(txn);
+    return txn;
   }
 
   /**
@@ -240,4 +292,9 @@ export class TransactionCoordinator {
     if (state === "Empty") txn.txnStartTimestamp = -1n;
     await this.stateManager.append(txn);
   }
+}
+
+/** Every change runs to its completion in the queue, so a prepared state between changes was left by a coordinator that stopped. */
+function isPrepared(txn: TransactionMetadata): boolean {
+  return txn.state === "PrepareCommit" || txn.state === "PrepareAbort";
 }

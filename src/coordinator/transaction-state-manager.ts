@@ -2,7 +2,8 @@
  * Kafka's TransactionStateManager: every change of a transactional.id's metadata is appended to
  * the internal `__transaction_state` topic as a TransactionLogKey / TransactionLogValue record
  * (written before the change is answered), and the topic is replayed at start-up, the last
- * record of each transactional.id winning and a tombstone removing it.
+ * record of each transactional.id winning and a tombstone removing it; brokers sharing the
+ * storage read each other's records as they arrive.
  */
 import type { Codec } from "../codec/types.ts";
 import { decodeTransactionLogKey, encodeTransactionLogKey } from "../protocol/generated/transaction/transaction-log-key.ts";
@@ -23,10 +24,13 @@ export class TransactionStateManager {
     this.log = new CoordinatorLog(logs, codec, TRANSACTION_STATE_TOPIC_NAME, numPartitions);
   }
 
-  /** Every transactional.id the log knows, as its last record left it. */
-  async load(): Promise<Map<string, TransactionMetadata>> {
-    const loaded = new Map<string, TransactionMetadata>();
-    for await (const batch of this.log.load()) {
+  /**
+   * Brings `transactions` up to what the log holds: at start-up every transactional.id, later
+   * what other brokers' coordinators appended since (with `current`, even an append this broker
+   * has not heard of yet). The last record of each transactional.id wins and a tombstone removes it.
+   */
+  async load(transactions: Map<string, TransactionMetadata>, current = false): Promise<void> {
+    for await (const batch of this.log.load(current)) {
       if (batch.kind !== "records") continue;
       for (const record of batch.records) {
         const key = readVersioned(record.key);
@@ -34,7 +38,7 @@ export class TransactionStateManager {
         const { transactionalId } = decodeTransactionLogKey(key.reader, key.version);
         if (key.reader.failed) continue;
         if (!record.value) {
-          loaded.delete(transactionalId);
+          transactions.delete(transactionalId);
           continue;
         }
         const v = readVersioned(record.value);
@@ -42,11 +46,12 @@ export class TransactionStateManager {
         const value = decodeTransactionLogValue(v.reader, v.version);
         const state = stateName(value.transactionStatus);
         if (v.reader.failed || !state) continue;
-        loaded.set(transactionalId, {
+        const previous = transactions.get(transactionalId);
+        transactions.set(transactionalId, {
           transactionalId,
           producerId: value.producerId,
           producerEpoch: value.producerEpoch,
-          lastProducerEpoch: -1,
+          lastProducerEpoch: lastProducerEpoch(previous, value),
           txnTimeoutMs: value.transactionTimeoutMs,
           state,
           partitions: new Set((value.transactionPartitions ?? []).flatMap((t) => t.partitionIds.map((p) => partitionKey(t.topic, p)))),
@@ -55,7 +60,11 @@ export class TransactionStateManager {
         });
       }
     }
-    return loaded;
+  }
+
+  /** Calls `appended` after each append to `__transaction_state`, by this broker or another sharing the storage. */
+  follow(appended: () => void): Promise<void> {
+    return this.log.follow(appended);
   }
 
   /** Appends the metadata as it is now; it is in the log when this resolves. */
@@ -76,4 +85,13 @@ export class TransactionStateManager {
     );
     return this.log.append(this.log.partitionFor(transactionalId), [{ key, value }]);
   }
+}
+
+/**
+ * Version 0 of the value keeps no previous epoch: a record whose epoch is above the one before of
+ * the same producer id is a bump, so the epoch before it is what a KIP-360 retry may still name.
+ */
+function lastProducerEpoch(previous: TransactionMetadata | undefined, value: { producerId: bigint; producerEpoch: number }): number {
+  if (previous?.producerId !== value.producerId) return -1;
+  return value.producerEpoch > previous.producerEpoch ? previous.producerEpoch : previous.lastProducerEpoch;
 }

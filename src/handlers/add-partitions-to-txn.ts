@@ -13,6 +13,7 @@ import {
 import { fencedForVersion } from "./producer-fenced.ts";
 import { AclOperation, ResourceType } from "../security/acl.ts";
 import { mayWriteTransaction } from "./resource-access.ts";
+import { type TopicPartition, partitionKey } from "../coordinator/transaction-metadata.ts";
 
 interface Transaction {
   transactionalId: string;
@@ -60,7 +61,6 @@ export const addPartitionsToTxn = defineApi(
 
 async function addPartitions(ctx: RequestContext, t: Transaction): Promise<AddPartitionsToTxnTopicResult[]> {
   const coordinator = ctx.broker.transactionCoordinator;
-  const known = (topic: string, partition: number) => ctx.broker.metadata.topicByName(topic)?.partitions.has(partition) ?? false;
   const results = (errorOf: (topic: string, partition: number) => number) =>
     t.topics.map((topic) => ({
       name: topic.name,
@@ -74,12 +74,16 @@ async function addPartitions(ctx: RequestContext, t: Transaction): Promise<AddPa
   if (t.topics.some((topic) => !writable(topic.name))) {
     return results((topic) => (writable(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
   }
-  if (t.verifyOnly) {
-    return results((topic, partition) => coordinator.verifyTransaction(t.transactionalId, t.producerId, t.producerEpoch, { topic, partition }));
-  }
   const partitions = t.topics.flatMap((topic) => topic.partitions.map((partition) => ({ topic: topic.name, partition })));
-  if (partitions.some((p) => !known(p.topic, p.partition))) {
-    return results((topic, partition) => (known(topic, partition) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  if (t.verifyOnly) {
+    const verify = async (p: TopicPartition) => [partitionKey(p.topic, p.partition), await coordinator.verifyTransaction(t.transactionalId, t.producerId, t.producerEpoch, p)] as const;
+    const verified = new Map(await Promise.all(partitions.map(verify)));
+    return results((topic, partition) => verified.get(partitionKey(topic, partition))!);
+  }
+  const unknown = new Set<string>();
+  for (const p of partitions) if (!(await ctx.broker.hasPartition(p.topic, p.partition))) unknown.add(partitionKey(p.topic, p.partition));
+  if (unknown.size > 0) {
+    return results((topic, partition) => (unknown.has(partitionKey(topic, partition)) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
   }
   const error = await coordinator.addPartitionsToTxn(t.transactionalId, t.producerId, t.producerEpoch, partitions);
   return results(() => error);

@@ -5,7 +5,7 @@ import { type DescribeTransactionsResponse, encodeDescribeTransactionsResponse }
 import { partitionsByTopic } from "../coordinator/transaction-metadata.ts";
 import { AclOperation, ResourceType } from "../security/acl.ts";
 
-/** What `kafka-transactions.sh describe` shows: the state, producer and partitions of each transactional.id. */
+/** What `kafka-transactions.sh describe` shows: the state, producer and partitions of each transactional.id this broker coordinates. */
 export const describeTransactions = defineApi(
   "DescribeTransactions",
   DESCRIBE_TRANSACTIONS_REQUEST,
@@ -15,11 +15,14 @@ export const describeTransactions = defineApi(
   (ctx, req): DescribeTransactionsResponse => ({
     throttleTimeMs: 0,
     transactionStates: req.transactionalIds.map((transactionalId) => {
-      const allowed = ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId);
-      const txn = allowed ? ctx.broker.transactionCoordinator.transaction(transactionalId) : undefined;
-      if (!txn) {
-        return { errorCode: allowed ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
-      }
+      const { transactionCoordinator } = ctx.broker;
+      const refusal = !ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+        ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        : !transactionCoordinator.ownsTransactionalId(transactionalId)
+          ? ErrorCode.NOT_COORDINATOR
+          : undefined;
+      const txn = refusal === undefined ? transactionCoordinator.transaction(transactionalId) : undefined;
+      if (!txn) return { errorCode: refusal ?? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
       return {
         errorCode: ErrorCode.NONE,
         transactionalId,

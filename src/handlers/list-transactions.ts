@@ -6,7 +6,7 @@ import { isTransactionStateName } from "../coordinator/transaction-metadata.ts";
 import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /**
- * Every transactional.id, filtered by state names, producer ids and (v1) by having run at least
+ * Every transactional.id this broker coordinates (an admin client asks each broker), filtered by state names, producer ids and (v1) by having run at least
  * duration_filter ms; filter states Kafka does not know are echoed back as unknown.
  */
 export const listTransactions = defineApi(
@@ -21,7 +21,7 @@ export const listTransactions = defineApi(
     const minDuration = req.durationFilter ?? -1n;
     const now = BigInt(Date.now());
     const transactionStates = [...ctx.broker.transactionCoordinator.allTransactions()]
-      .filter((t) => t.state !== "Dead")
+      .filter((t) => t.state !== "Dead" && ctx.broker.transactionCoordinator.ownsTransactionalId(t.transactionalId))
       .filter((t) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId))
       .filter((t) => req.stateFilters.length === 0 || states.has(t.state))
       .filter((t) => producerIds.size === 0 || producerIds.has(t.producerId))

@@ -70,7 +70,7 @@ async function appendToLog(ctx: RequestContext, transactionalId: string | null, 
   if (tooLarge) return failed(p.index, tooLarge.errorCode, tooLarge.errorMessage);
   const verdict = ctx.broker.codec.validateRecordBatches(records);
   if (verdict.error) return failed(p.index, errorCodeFor(verdict.error), `invalid record batch: ${verdict.error}`);
-  const refusal = checkTransactional(ctx, transactionalId, topic, p.index, records);
+  const refusal = await checkTransactional(ctx, transactionalId, topic, p.index, records);
   if (refusal) return failed(p.index, refusal.errorCode, refusal.errorMessage);
   const appended = await ctx.broker.producerStates.appendAsLeader(log, records);
   if ("errorCode" in appended) return failed(p.index, appended.errorCode, appended.errorMessage);
@@ -90,18 +90,18 @@ async function appendToLog(ctx: RequestContext, transactionalId: string | null, 
  * for a partition the producer added to its open transaction (INVALID_TXN_STATE otherwise), at
  * its current epoch (INVALID_PRODUCER_EPOCH for a fenced one), as Kafka verifies since KIP-890.
  */
-function checkTransactional(
+async function checkTransactional(
   ctx: RequestContext,
   transactionalId: string | null,
   topic: string,
   partition: number,
   records: Uint8Array,
-): { errorCode: number; errorMessage: string } | undefined {
+): Promise<{ errorCode: number; errorMessage: string } | undefined> {
   for (const span of batchSpans(records)) {
     const header = readBatchHeader(records, span.position);
     if (isControlBatch(header)) return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: "clients may not write control batches" };
     if (!isTransactionalBatch(header)) continue;
-    const error = ctx.broker.transactionCoordinator.verifyTransaction(transactionalId, header.producerId, header.producerEpoch, { topic, partition });
+    const error = await ctx.broker.transactionCoordinator.verifyTransaction(transactionalId, header.producerId, header.producerEpoch, { topic, partition });
     if (error === ErrorCode.PRODUCER_FENCED) return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, errorMessage: `producer ${header.producerId} epoch ${header.producerEpoch} is fenced` };
     if (error !== ErrorCode.NONE) return { errorCode: error, errorMessage: `${topic}-${partition} is not part of an open transaction of ${transactionalId}` };
   }

@@ -48,7 +48,7 @@ export const txnOffsetCommit = defineApi(
 async function commit(ctx: RequestContext, req: TxnOffsetCommitRequest, offsets: TopicPartitionOffset[]): Promise<number> {
   const { groupCoordinator, transactionCoordinator } = ctx.broker;
   const offsetsPartition = { topic: GROUP_METADATA_TOPIC_NAME, partition: groupCoordinator.offsetsPartitionFor(req.groupId) };
-  const verified = transactionCoordinator.verifyTransaction(req.transactionalId, req.producerId, req.producerEpoch, offsetsPartition);
+  const verified = await transactionCoordinator.verifyTransaction(req.transactionalId, req.producerId, req.producerEpoch, offsetsPartition);
   if (verified === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
   if (verified !== ErrorCode.NONE) return verified;
   return groupCoordinator.commitTransactionalOffsets(
