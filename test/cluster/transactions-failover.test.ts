@@ -120,7 +120,10 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
         (await raw.request(ListTransactions.request, ListTransactions.response, 0, { stateFilters: [], producerIdFilters: [] })).transactionStates.map((t) => t.transactionalId);
       expect([await listed(toA), await listed(toB)]).toEqual([[id], []]);
       expect(await endTxn(toA, p, true)).toBe(ErrorCode.NONE);
-      expect(await readCommitted(toA, topic)).toMatchObject({ part: { lastStableOffset: 3n, abortedTransactions: null }, batches: [[0n, TRANSACTIONAL_BATCH], [2n, 0x30]] });
+      // b appended the batch, a the marker: both see the transaction committed.
+      for (const raw of [toA, toB]) {
+        expect(await readCommitted(raw, topic)).toMatchObject({ part: { lastStableOffset: 3n, abortedTransactions: null }, batches: [[0n, TRANSACTIONAL_BATCH], [2n, 0x30]] });
+      }
     } finally {
       toA.close();
       toB.close();
