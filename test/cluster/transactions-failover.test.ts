@@ -1,8 +1,9 @@
 // Transactions on brokers sharing PostgreSQL: each transactional id has one coordinator (the live
 // broker FindCoordinator names; the others answer NOT_COORDINATOR), every broker follows
-// __transaction_state, and when the coordinator goes its ids' transactions carry on at the broker
-// taking them over: a new producer instance fences the old one, an open transaction is aborted
-// (by the new instance, or at its timeout), a prepared one is completed.
+// __transaction_state, and when the coordinator goes (killed -9, its lease left to lapse) its ids'
+// transactions carry on at the broker taking them over: a new producer instance fences the old one,
+// an open transaction is aborted (by the new instance, or at its timeout), a prepared one is completed.
+import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { expect, it } from "vitest";
 import { TRANSACTIONAL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
@@ -15,7 +16,8 @@ import { batchSpans } from "../../src/storage/record-batches.ts";
 import { consumeWithGroup } from "../clients/support/kafkajs.ts";
 import { AddOffsetsToTxn, AddPartitionsToTxn, DescribeTransactions, EndTxn, InitProducerId, ListTransactions } from "../coordinator/messages.ts";
 import { valuesBatch } from "../helpers/record-batch.ts";
-import { codec } from "../storage/support.ts";
+import { codec, tempDir } from "../storage/support.ts";
+import { BrokerChild } from "../support/broker-child.ts";
 import { Fetch, FindCoordinator, Produce } from "../support/messages.ts";
 import { RawClient } from "../support/raw-client.ts";
 import { fetchBody, produceBody } from "../support/requests.ts";
@@ -130,40 +132,57 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
     }
   });
 
-  it("let a new KafkaJS producer fence the old one at the broker taking a dead coordinator's id over; read_committed reads its commits only", async () => {
-    const [a, b] = await twoBrokers(cluster);
-    const transactionalId = coordinatedBy(live(a), 1, "kafkajs-failover");
-    const topic = ledBy(live(a), 1, "failover-out");
-    await a.broker.createTopic(topic, 1);
-    const client = (brokers: RunningBroker[]) =>
-      new Kafka({ clientId: "txn-failover", brokers: brokers.map((x) => `127.0.0.1:${x.port}`), logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
-    const producerOptions = { transactionalId, idempotent: true, maxInFlightRequests: 1 };
-    const values = (tag: string, count: number) => Array.from({ length: count }, (_, i) => ({ value: `${tag}-${i}` }));
+  it("let a new KafkaJS producer fence the old one at the broker taking over from a coordinator killed mid-transaction; read_committed reads its commits only", async () => {
+    const url = cluster.database();
+    const [b] = await cluster.brokers(url, 1, LEASE);
+    // The coordinator runs as a process of its own, so it can die as a crash does: kill -9, its lease left to lapse.
+    const a = await BrokerChild.start({
+      logDir: join(tempDir(), "a"),
+      properties: {
+        "node.id": 2,
+        "storage.engine": "postgres",
+        "storage.postgres.url": url,
+        "broker.session.timeout.ms": LEASE.brokerSessionTimeoutMs,
+        "broker.heartbeat.interval.ms": LEASE.brokerHeartbeatIntervalMs,
+        "transaction.abort.timed.out.transaction.cleanup.interval.ms": LEASE.transactionAbortTimedOutTransactionCleanupIntervalMs,
+      },
+    });
+    try {
+      await until(() => live(b).length === 2, "b to see a live");
+      const transactionalId = coordinatedBy(live(b), 2, "kafkajs-failover");
+      const topic = ledBy(live(b), 2, "failover-out");
+      await b.broker.createTopic(topic, 1);
+      const client = (ports: number[]) =>
+        new Kafka({ clientId: "txn-failover", brokers: ports.map((port) => `127.0.0.1:${port}`), logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+      const producerOptions = { transactionalId, idempotent: true, maxInFlightRequests: 1 };
+      const values = (tag: string, count: number) => Array.from({ length: count }, (_, i) => ({ value: `${tag}-${i}` }));
 
-    const first = client([a, b]).producer(producerOptions);
-    await first.connect();
-    const committed = await first.transaction();
-    await committed.send({ topic, messages: values("committed", 5) });
-    await committed.commit();
-    const open = await first.transaction();
-    await open.send({ topic, messages: values("open", 3) });
+      const first = client([a.port, b.port]).producer(producerOptions);
+      await first.connect();
+      const committed = await first.transaction();
+      await committed.send({ topic, messages: values("committed", 5) });
+      await committed.commit();
+      const open = await first.transaction();
+      await open.send({ topic, messages: values("open", 3) });
 
-    // The coordinator goes, with the transaction open.
-    await a.close();
-    await until(() => live(b).length === 1, "b to see a gone");
+      await a.kill();
+      await until(() => live(b).length === 1, "a's lease to lapse");
 
-    const survivor = client([b]);
-    const second = survivor.producer(producerOptions);
-    await second.connect();
-    const after = await second.transaction();
-    await after.send({ topic, messages: values("after", 4) });
-    await after.commit();
-    await expect(open.commit()).rejects.toThrow(/fenced|epoch/i);
-    await Promise.all([first.disconnect(), second.disconnect()]);
+      const survivor = client([b.port]);
+      const second = survivor.producer(producerOptions);
+      await second.connect();
+      const after = await second.transaction();
+      await after.send({ topic, messages: values("after", 4) });
+      await after.commit();
+      await expect(open.commit()).rejects.toThrow(/fenced|epoch/i);
+      await Promise.all([first.disconnect(), second.disconnect()]);
 
-    const read = (await consumeWithGroup(survivor, "failover-readers", topic, 9, true)).map((m) => m.value);
-    // One partition: the aborted records sit before the last commit's, so any delivered would be among these.
-    expect(read).toEqual([...values("committed", 5), ...values("after", 4)].map((m) => m.value));
+      const read = (await consumeWithGroup(survivor, "failover-readers", topic, 9, true)).map((m) => m.value);
+      // One partition: the aborted records sit before the last commit's, so any delivered would be among these.
+      expect(read).toEqual([...values("committed", 5), ...values("after", 4)].map((m) => m.value));
+    } finally {
+      await a.kill();
+    }
   });
 
   it("complete at the taking broker a commit its coordinator prepared and did not finish, and abort an open transaction at its timeout", async () => {
