@@ -75,8 +75,8 @@ async function endTxn(raw: RawClient, p: Producer, committed: boolean): Promise<
   return (await raw.request(EndTxn.request, EndTxn.response, 3, { ...p, committed })).errorCode;
 }
 
-async function produceTxn(raw: RawClient, p: Producer, topic: string, values: string[]): Promise<number> {
-  const records = valuesBatch(values, { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0 }, TRANSACTIONAL_BATCH);
+async function produceTxn(raw: RawClient, p: Producer, topic: string, values: string[], baseSequence = 0): Promise<number> {
+  const records = valuesBatch(values, { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence }, TRANSACTIONAL_BATCH);
   const r = await raw.request(Produce.request, Produce.response, 9, { ...produceBody(topic, [{ index: 0, records }]), transactionalId: p.transactionalId });
   return r.responses[0].partitionResponses[0].errorCode;
 }
@@ -185,16 +185,18 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
     }
   });
 
-  it("complete at the taking broker a commit its coordinator prepared and did not finish, and abort an open transaction at its timeout", async () => {
+  it("complete at the taking broker a commit its coordinator prepared and did not finish, carry on an open transaction, and abort one at its timeout", async () => {
     const [a, b] = await twoBrokers(cluster);
     const topic = "txn-taken-over";
     await a.broker.createTopic(topic, 1);
     const preparedId = coordinatedBy(live(a), 1, "prepared");
     const openId = coordinatedBy(live(a), 1, "left-open");
+    const continuedId = coordinatedBy(live(a), 1, "continued");
     const toA = await RawClient.connect(a.port);
     const prepared = await initOk(toA, preparedId);
     const leftOpen = await initOk(toA, openId, 3000);
-    for (const [p, value] of [[prepared, "committed"], [leftOpen, "aborted"]] as const) {
+    const continued = await initOk(toA, continuedId);
+    for (const [p, value] of [[prepared, "committed"], [leftOpen, "aborted"], [continued, "continued-0"]] as const) {
       expect(await addPartition(toA, p, topic)).toBe(ErrorCode.NONE);
       expect(await produceTxn(toA, p, topic, [value])).toBe(ErrorCode.NONE);
     }
@@ -214,14 +216,19 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
     const toB = await RawClient.connect(b.port);
     try {
       await until(async () => (await describeTxn(toB, preparedId)).transactionState === "CompleteCommit", "b to complete the prepared commit");
+      // The producer whose transaction a was coordinating goes on with it at b, and commits it there.
+      expect(await addPartition(toB, continued, topic)).toBe(ErrorCode.NONE);
+      expect(await produceTxn(toB, continued, topic, ["continued-1"], 1)).toBe(ErrorCode.NONE);
+      expect(await endTxn(toB, continued, true)).toBe(ErrorCode.NONE);
       await until(async () => (await describeTxn(toB, openId)).transactionState === "CompleteAbort", "b to abort the timed-out transaction");
       // The EndTxn retried at the new coordinator finds its transaction committed.
       expect(await endTxn(toB, prepared, true)).toBe(ErrorCode.NONE);
       // The open transaction's producer was fenced by the abort.
       expect(await addPartition(toB, leftOpen, topic)).toBe(ErrorCode.PRODUCER_FENCED);
       expect(await readCommitted(toB, topic)).toMatchObject({
-        part: { lastStableOffset: 4n, highWatermark: 4n, abortedTransactions: [{ producerId: leftOpen.producerId, firstOffset: 1n }] },
-        batches: [[0n, TRANSACTIONAL_BATCH], [1n, TRANSACTIONAL_BATCH], [2n, 0x30], [3n, 0x30]],
+        part: { lastStableOffset: 7n, highWatermark: 7n, abortedTransactions: [{ producerId: leftOpen.producerId, firstOffset: 1n }] },
+        // prepared, left open, continued; prepared's COMMIT; continued's second batch and COMMIT; left open's ABORT.
+        batches: [[0n, TRANSACTIONAL_BATCH], [1n, TRANSACTIONAL_BATCH], [2n, TRANSACTIONAL_BATCH], [3n, 0x30], [4n, TRANSACTIONAL_BATCH], [5n, 0x30], [6n, 0x30]],
       });
       // A new instance of the producer gets the next epoch from b.
       expect(await initProducerId(toB, preparedId)).toMatchObject({ errorCode: ErrorCode.NONE, producerId: prepared.producerId, producerEpoch: prepared.producerEpoch + 1 });
