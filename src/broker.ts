@@ -22,6 +22,7 @@ import { TransactionCoordinator } from "./coordinator/transaction-coordinator.ts
 import { TRANSACTION_STATE_TOPIC_NAME, TransactionStateManager } from "./coordinator/transaction-state-manager.ts";
 import type { EndTransactionMarker } from "./storage/end-transaction-marker.ts";
 import { BrokerSecurity } from "./security/broker-security.ts";
+import { ClientQuotaManager } from "./quota/client-quota-manager.ts";
 import type { ListenerConfig } from "./security/security-config.ts";
 
 /** A listener, bound: its name and security protocol, and where it listens. */
@@ -48,6 +49,8 @@ export class Broker {
   readonly clusterId: string;
   /** Told about every answered request (the HTTP listener's metrics). */
   readonly requestObservers = new Set<RequestObserver>();
+  /** Byte-rate quotas (producer_byte_rate, consumer_byte_rate) from the ClientQuotaRecords in the metadata. */
+  readonly quotas: { produce: ClientQuotaManager; fetch: ClientQuotaManager };
   /** Empty unless a test kit installs some (wasm-kafka-broker/testing: faults, an in-process cluster). */
   readonly requestInterceptors: RequestInterceptor[] = [];
 
@@ -65,6 +68,10 @@ export class Broker {
     shareState: ShareStateStore,
   ) {
     this.clusterId = storage.clusterId;
+    this.quotas = {
+      produce: new ClientQuotaManager("producer_byte_rate", metadata.clientQuotas, config),
+      fetch: new ClientQuotaManager("consumer_byte_rate", metadata.clientQuotas, config),
+    };
     this.servers = this.listeners().map((l) => new TcpServer(this, l));
     const onError = (message: string) => log.error(message);
     this.consumerGroups = new ConsumerGroupCoordinator(config, offsets, metadata, onError);

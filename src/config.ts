@@ -52,6 +52,10 @@ export interface BrokerConfig {
   /** The server.properties entries as given (DescribeConfigs' STATIC_BROKER_CONFIG source). */
   staticConfigs: ReadonlyMap<string, string>;
   groupInitialRebalanceDelayMs: number;
+  /** quota.window.num: the samples client quota rates are measured over. */
+  quotaWindowNum: number;
+  /** quota.window.size.seconds: each sample's length. */
+  quotaWindowSizeSeconds: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
   /** KIP-848 consumer groups: group.consumer.heartbeat.interval.ms, .session.timeout.ms, .assignors. */
@@ -154,6 +158,8 @@ export const BROKER_CONFIGS: readonly ConfigKey[] = [
   broker("offsets.retention.minutes", ConfigType.INT, "10080", "How long the committed offsets of an empty group are kept.", atLeast(1)),
   broker("offsets.topic.num.partitions", ConfigType.INT, "1", "The partition count of __consumer_offsets (Kafka's default is 50, to spread groups over brokers).", atLeast(1)),
   broker("offsets.topic.segment.bytes", ConfigType.INT, "104857600", "segment.bytes of __consumer_offsets.", atLeast(1)),
+  broker("quota.window.num", ConfigType.INT, "11", "How many samples client quota rates are measured over.", atLeast(1)),
+  broker("quota.window.size.seconds", ConfigType.INT, "1", "How long each sample of a client quota rate lasts.", atLeast(1)),
   broker("socket.request.max.bytes", ConfigType.INT, "104857600", "The largest request the broker reads; a larger one closes the connection.", atLeast(1)),
   broker("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.INT, "10000", "How often transactions past their timeout are aborted.", atLeast(1)),
   broker("transaction.max.timeout.ms", ConfigType.INT, "900000", "The longest transaction timeout a producer may ask for.", atLeast(1)),
@@ -213,6 +219,8 @@ export function configFromProperties(props: Map<string, string>, env: Record<str
     deleteTopicEnable: bool("delete.topic.enable"),
     staticConfigs: props,
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms"),
+    quotaWindowNum: int("quota.window.num"),
+    quotaWindowSizeSeconds: int("quota.window.size.seconds"),
     groupMinSessionTimeoutMs: int("group.min.session.timeout.ms"),
     groupMaxSessionTimeoutMs: int("group.max.session.timeout.ms"),
     groupConsumerHeartbeatIntervalMs: int("group.consumer.heartbeat.interval.ms"),

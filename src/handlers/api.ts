@@ -37,6 +37,8 @@ export interface RequestContext {
   authorizedOperations(resourceType: number, name: string): number;
   /** The connection closes once this request's response has been sent. */
   closeAfterResponse(): void;
+  /** The connection reads no further request for `ms` after this one's response (a client over its quota). */
+  throttle(ms: number): void;
 }
 
 export interface ApiHandler<Req = unknown, Res = unknown> {

@@ -17,6 +17,7 @@ import { batchSpans, batchesBefore, lastOffsetOf } from "../storage/record-batch
 /** Fetch's isolation_level: 0 read_uncommitted (up to the high watermark), 1 read_committed (up to the last stable offset). */
 export const READ_COMMITTED = 1;
 import { storageErrorCode } from "./storage-errors.ts";
+import { maxBytesInQuotaWindow, recordAndThrottle, unrecord } from "../quota/throttle.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -41,7 +42,10 @@ export const fetch = defineApi(
       if (!appended) break;
       response = await read(ctx, req, logs);
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: response.topics };
+    // Over the quota, Kafka answers with no data: the records are read again once the throttle has passed.
+    const throttleTimeMs = recordAndThrottle(ctx, ctx.broker.quotas.fetch, response.bytes);
+    if (throttleTimeMs > 0) unrecord(ctx, ctx.broker.quotas.fetch, response.bytes);
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: throttleTimeMs > 0 ? [] : response.topics };
   },
 );
 
@@ -76,7 +80,7 @@ function topicName(ctx: RequestContext, name: string | undefined, topicId: strin
  * against what is left, not afresh.
  */
 async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, PartitionLog | number>) {
-  let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes);
+  let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes, maxBytesInQuotaWindow(ctx, ctx.broker.quotas.fetch));
   let bytes = 0;
   const topics: FetchableTopicResponse[] = await mapInOrder([...req.topics.entries()], async ([ti, t]) => {
     const name = topicName(ctx, t.topic, t.topicId);

@@ -7,6 +7,7 @@
  * kernel exceed MAX_BUFFERED_BYTES, and the next request is handled only once the unsent
  * responses fit under it again. A client that never reads holds at most one response.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { Socket } from "node:net";
 import { Framer, FrameSizeError } from "./framer.ts";
 import { RecycledReadBuffers } from "./read-buffers.ts";
@@ -40,6 +41,8 @@ export class Connection {
   private readonly clientHost: string;
   /** Set by a handler whose answer ends the connection (a failed SASL authentication). */
   private closeAfterResponse = false;
+  /** Set by a handler for a client over its quota: how long the next request waits. */
+  private throttleMs = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -80,11 +83,19 @@ export class Connection {
       const lent = this.readBuffers.takeLent();
       if (response && !this.closed) this.send(response, () => this.readBuffers.giveBack(lent));
       if (this.closeAfterResponse) this.end();
+      if (this.throttleMs > 0) await this.waitOutThrottle();
     } catch (err) {
       this.broker.log.error(`request failed, closing connection: ${(err as Error).stack ?? err}`);
       this.close();
     }
     this.updateMute();
+  }
+
+  /** Requests queue behind the wait (and the socket is muted once they fill the bound), as Kafka mutes a throttled channel. */
+  private async waitOutThrottle(): Promise<void> {
+    const ms = this.throttleMs;
+    this.throttleMs = 0;
+    await delay(ms, undefined, { signal: this.aborted.signal }).catch(() => undefined);
   }
 
   /** Hands a response's buffers to the socket in one writev, none of them copied. */
@@ -158,6 +169,9 @@ export class Connection {
       authorizedOperations: (resourceType, name) => authorizedOperations(authorizer, principal, clientHost, resourceType, name),
       closeAfterResponse: () => {
         this.closeAfterResponse = true;
+      },
+      throttle: (ms) => {
+        this.throttleMs = Math.max(this.throttleMs, ms);
       },
     };
     const started = performance.now();

@@ -2,7 +2,7 @@
  * Kafka's client quotas (KIP-546) as the replay of ClientQuotaRecords in the metadata log: one
  * set of `key = value` per quota entity (a user, a client id, a (user, client id) pair, or an
  * IP; a null name is the type's default entity). The rules of ClientQuotaControlManager decide
- * which alterations are valid. Quotas are stored and described; they are not enforced.
+ * which alterations are valid. The byte-rate quotas are enforced by src/quota/.
  */
 import { isIP } from "node:net";
 import type { ClientQuotaRecord } from "../protocol/generated/metadata/client-quota-record.ts";
@@ -82,6 +82,11 @@ export class ClientQuotas {
     }
     if (!entry) this.entries.set(key, (entry = { entity: record.entity, values: new Map() }));
     entry.values.set(record.key, record.value);
+  }
+
+  /** The value of `key` set on exactly this entity. */
+  quotaValue(entity: QuotaEntityPart[], key: string): number | undefined {
+    return this.entries.get(entityKey(entity))?.values.get(key);
   }
 
   /** Kafka's DescribeClientQuotas match: every component matches a part; strict = no other parts. */

@@ -25,6 +25,8 @@ export class RawClient {
   private waiters: (() => void)[] = [];
   private correlationId = 1;
   closed = false;
+  /** The client_id of the request headers (what client quotas match). */
+  clientId = "raw-client";
 
   private constructor(readonly socket: Socket) {
     socket.on("data", (d) => {
@@ -54,7 +56,7 @@ export class RawClient {
     const w = new Writer();
     w.int32(0);
     const flexible = message.flexibleVersions !== null && version >= message.flexibleVersions;
-    encodeRequestHeader(w, flexible ? 2 : 1, { requestApiKey: message.apiKey, requestApiVersion: version, correlationId, clientId: "raw-client" });
+    encodeRequestHeader(w, flexible ? 2 : 1, { requestApiKey: message.apiKey, requestApiVersion: version, correlationId, clientId: this.clientId });
     message.encode(w, version, body);
     w.int32At(0, w.pos - 4);
     return w.finish().slice();
