@@ -22,6 +22,7 @@ export interface QuotaConfig {
 
 /** The quota values set on exactly this entity (Kafka's ClientQuotaRecords, replayed). */
 export interface QuotaLookup {
+  readonly isEmpty: boolean;
   quotaValue(entity: QuotaEntityPart[], key: string): number | undefined;
 }
 
@@ -75,6 +76,7 @@ export class ClientQuotaManager {
   }
 
   private quotaFor(userName: string, clientId: string): AppliedQuota | undefined {
+    if (this.quotas.isEmpty) return undefined;
     const candidates: [QuotaEntityPart[], string, string][] = [
       [[user(userName), client(clientId)], userName, clientId],
       [[user(userName), client(null)], userName, clientId],

@@ -84,6 +84,11 @@ export class ClientQuotas {
     entry.values.set(record.key, record.value);
   }
 
+  /** Whether any quota is set at all (the request path's fast way out). */
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
+
   /** The value of `key` set on exactly this entity. */
   quotaValue(entity: QuotaEntityPart[], key: string): number | undefined {
     return this.entries.get(entityKey(entity))?.values.get(key);
