@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { expect, it } from "vitest";
 import { TRANSACTIONAL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
-import { type BrokerEndpoint, TRANSACTION_KEY_TYPE, coordinatorFor, leaderFor } from "../../src/cluster/broker-registry.ts";
+import { type BrokerEndpoint, GROUP_KEY_TYPE, TRANSACTION_KEY_TYPE, coordinatorFor, leaderFor } from "../../src/cluster/broker-registry.ts";
 import { TransactionStateManager } from "../../src/coordinator/transaction-state-manager.ts";
 import type { RunningBroker } from "../../src/index.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { PostgresEngine } from "../../src/storage/postgres/postgres-engine.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
-import { consumeWithGroup } from "../clients/support/kafkajs.ts";
+import { consumeWithGroup, offsetsByPartition } from "../clients/support/kafkajs.ts";
 import { AddOffsetsToTxn, AddPartitionsToTxn, DescribeTransactions, EndTxn, InitProducerId, ListTransactions } from "../coordinator/messages.ts";
 import { valuesBatch } from "../helpers/record-batch.ts";
 import { codec, tempDir } from "../storage/support.ts";
@@ -42,9 +42,9 @@ async function twoBrokers(cluster: ReturnType<typeof usePostgresCluster>): Promi
 
 const live = (b: RunningBroker): BrokerEndpoint[] => b.broker.registry!.liveBrokers();
 
-/** The first `${prefix}-N` that `nodeId` coordinates among `brokers`. */
-function coordinatedBy(brokers: BrokerEndpoint[], nodeId: number, prefix: string): string {
-  for (let i = 0; i < 1000; i++) if (coordinatorFor(brokers, TRANSACTION_KEY_TYPE, `${prefix}-${i}`) === nodeId) return `${prefix}-${i}`;
+/** The first `${prefix}-N` that `nodeId` coordinates among `brokers`: a transactional id, or a group id. */
+function coordinatedBy(brokers: BrokerEndpoint[], nodeId: number, prefix: string, keyType = TRANSACTION_KEY_TYPE): string {
+  for (let i = 0; i < 1000; i++) if (coordinatorFor(brokers, keyType, `${prefix}-${i}`) === nodeId) return `${prefix}-${i}`;
   throw new Error(`no ${prefix} id for node ${nodeId}`);
 }
 
@@ -151,6 +151,8 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
       await until(() => live(b).length === 2, "b to see a live");
       const transactionalId = coordinatedBy(live(b), 2, "kafkajs-failover");
       const topic = ledBy(live(b), 2, "failover-out");
+      // Its offsets go to b, its markers come from a: b takes them from a's writes to __consumer_offsets.
+      const groupId = coordinatedBy(live(b), 1, "failover-source", GROUP_KEY_TYPE);
       await b.broker.createTopic(topic, 1);
       const client = (ports: number[]) =>
         new Kafka({ clientId: "txn-failover", brokers: ports.map((port) => `127.0.0.1:${port}`), logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
@@ -160,10 +162,13 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
       const first = client([a.port, b.port]).producer(producerOptions);
       await first.connect();
       const committed = await first.transaction();
+      const offsets = (offset: number) => ({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: String(offset) }] }] });
       await committed.send({ topic, messages: values("committed", 5) });
+      await committed.sendOffsets(offsets(5));
       await committed.commit();
       const open = await first.transaction();
       await open.send({ topic, messages: values("open", 3) });
+      await open.sendOffsets(offsets(8));
 
       await a.kill();
       await until(() => live(b).length === 1, "a's lease to lapse");
@@ -171,9 +176,17 @@ describeWith(["postgresql"], "transactions on brokers sharing PostgreSQL", () =>
       const survivor = client([b.port]);
       const second = survivor.producer(producerOptions);
       await second.connect();
+      const admin = survivor.admin();
+      await admin.connect();
+      const committedOffsets = async () => offsetsByPartition((await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions);
+      // The open transaction was aborted, its offsets with it.
+      expect(await committedOffsets()).toEqual([[0, "5"]]);
       const after = await second.transaction();
       await after.send({ topic, messages: values("after", 4) });
+      await after.sendOffsets(offsets(12));
       await after.commit();
+      expect(await committedOffsets()).toEqual([[0, "12"]]);
+      await admin.disconnect();
       await expect(open.commit()).rejects.toThrow(/fenced|epoch/i);
       await Promise.all([first.disconnect(), second.disconnect()]);
 
