@@ -1,13 +1,16 @@
 // `npm run bench`: the built codec (dist/) against its peers, all in this one process, then the
-// broker's restart cost (bench/restart.mjs, child processes). Prints markdown reports, rewrites the
-// generated parts of BENCHMARKS.md, bench/results.json, bench/crc32c.svg, bench/restart.json and
-// bench/restart.svg. BENCH_BUDGET_MS / BENCH_ROUNDS shorten or lengthen the codec run;
-// BENCH_SECTIONS=codec or BENCH_SECTIONS=restart runs one part only.
+// broker's restart cost (bench/restart.mjs, child processes), the test kit's start-up (bench/startup.mjs)
+// and the storage engines side by side, files and PostgreSQL with 1 and 3 brokers (bench/cluster.mjs).
+// Prints markdown reports, rewrites the generated parts of BENCHMARKS.md, bench/results.json,
+// bench/crc32c.svg, bench/restart.json, bench/restart.svg, bench/startup.json, bench/cluster.json and
+// bench/cluster.svg. BENCH_BUDGET_MS / BENCH_ROUNDS shorten or lengthen the codec run;
+// BENCH_SECTIONS=codec,cluster (any of codec, restart, startup, cluster) runs those parts only.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { checksum, measureGroup } from "./harness.mjs";
 import { crcPeers, kafkajsVarintDecode, kafkajsVarintEncode, plainVarintDecode, plainVarintEncode } from "./peers.mjs";
 import { crcPlot, restartPlot } from "./plot.mjs";
+import { clusterMarkdown, clusterPlot, clusterSection } from "./cluster.mjs";
 import { checkTargets, markdown, restartMarkdown, startupMarkdown, writeBenchmarksMd } from "./report.mjs";
 import { restartSection } from "./restart.mjs";
 import { startupSection } from "./startup.mjs";
@@ -176,7 +179,7 @@ const NOTES = [
   "Encode always goes through the public API: the WASM codec copies keys and values into its memory and the finished batch out (`slice`).",
 ];
 
-const sections = (process.env.BENCH_SECTIONS ?? "codec,restart,startup").split(",");
+const sections = (process.env.BENCH_SECTIONS ?? "codec,restart,startup,cluster").split(",");
 
 if (sections.includes("codec")) {
   const started = Date.now();
@@ -221,4 +224,17 @@ if (sections.includes("startup")) {
   process.stdout.write(`${report}\n`);
   writeFileSync(new URL("startup.json", here), `${JSON.stringify(results, null, 2)}\n`);
   writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:startup");
+}
+
+if (sections.includes("cluster")) {
+  const started = Date.now();
+  const results = { machine: machine(), cluster: await clusterSection() };
+  results.machine.loadAverageAtEnd = loadavg()[0];
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  const report = clusterMarkdown(results);
+  process.stdout.write(`${report}\n`);
+  writeFileSync(new URL("cluster.json", here), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL("cluster.svg", here), clusterPlot(results.cluster.runs));
+  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:cluster");
+  progress(`cluster bench took ${results.seconds} s`);
 }

@@ -4,7 +4,7 @@
  * client can drive it and the client itself costs little. Compiled by bench/e2e.mjs at bench time.
  *
  *   loadgen create  <bootstrap> <topic>      (a Metadata request, which auto-creates the topic)
- *   loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [messages-per-second]
+ *   loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [messages-per-second [key=value...]]
  *   loadgen consume <bootstrap> <topic> <partitions> <count>
  *
  * Prints one JSON line: messages, bytes, seconds, and for produce the latency from produce() to
@@ -78,7 +78,9 @@ static int create(const char *bootstrap, const char *topic) {
   return failed;
 }
 
-static int produce(const char *bootstrap, const char *topic, long size, long count, const char *acks, double rate) {
+/* `configs`: `n_configs` extra producer properties as key=value (sticky.partitioning.linger.ms=0...). */
+static int produce(const char *bootstrap, const char *topic, long size, long count, const char *acks, double rate,
+                   char **configs, int n_configs) {
   char err[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstrap);
@@ -89,6 +91,15 @@ static int produce(const char *bootstrap, const char *topic, long size, long cou
   set(conf, "queue.buffering.max.kbytes", "1048576");
   set(conf, "enable.idempotence", "false");
   set(conf, "compression.codec", "none");
+  for (int i = 0; i < n_configs; i++) {
+    char *eq = strchr(configs[i], '=');
+    if (!eq) {
+      fprintf(stderr, "%s: expected key=value\n", configs[i]);
+      return 2;
+    }
+    *eq = '\0';
+    set(conf, configs[i], eq + 1);
+  }
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!rk) {
@@ -174,12 +185,13 @@ static int consume(const char *bootstrap, const char *topic, int partitions, lon
 
 int main(int argc, char **argv) {
   if (argc >= 7 && strcmp(argv[1], "produce") == 0) {
-    return produce(argv[2], argv[3], atol(argv[4]), atol(argv[5]), argv[6], argc > 7 ? atof(argv[7]) : 0);
+    return produce(argv[2], argv[3], atol(argv[4]), atol(argv[5]), argv[6], argc > 7 ? atof(argv[7]) : 0, argv + 8,
+                   argc > 8 ? argc - 8 : 0);
   }
   if (argc == 4 && strcmp(argv[1], "create") == 0) return create(argv[2], argv[3]);
   if (argc == 6 && strcmp(argv[1], "consume") == 0) return consume(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
   fprintf(stderr, "usage: loadgen create <bootstrap> <topic>\n"
-                  "       loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [msgs/s]\n"
+                  "       loadgen produce <bootstrap> <topic> <value-bytes> <count> <acks> [msgs/s [key=value...]]\n"
                   "       loadgen consume <bootstrap> <topic> <partitions> <count>\n");
   return 2;
 }
