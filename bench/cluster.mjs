@@ -76,34 +76,49 @@ async function startCountingPostgres() {
     },
     /** What the database did since reset() for `records` records of `bytes` in `produceRequests` Produce requests to `topic`. */
     async produceWork(topic, records, bytes, produceRequests) {
-      const cpuSecondsSpent = cpu() - cpuBefore;
-      const statements = await query(
-        "SELECT query, calls::int, total_exec_time AS ms FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) " +
-        "AND query NOT LIKE '%pg_stat_statements%'");
+      const work = await since(bytes);
       // Every partition log is rows of kafka_batches (__consumer_offsets and __cluster_metadata too).
       const rows = (await batchRows()) - rowsBefore;
       const [{ topicRows }] = await query('SELECT count(*)::int AS "topicRows" FROM kafka_batches WHERE topic = $1', [topic]);
-      const append = statements.filter((s) => s.query.includes("INSERT INTO kafka_batches"));
-      const appends = append.reduce((n, s) => n + s.calls, 0);
-      const all = statements.reduce((n, s) => n + s.calls, 0);
+      const append = calls(work, "INSERT INTO kafka_batches");
       return {
-        produceRequests,
-        statements: all,
-        appendStatements: appends,
-        batchRows: rows,
-        statementsPerProduce: all / produceRequests,
-        appendsPerProduce: appends / produceRequests,
-        batchRowsPerAppend: rows / appends,
+        ...work,
+        statementsPerProduce: work.statements / produceRequests,
+        appendsPerProduce: append.calls / produceRequests,
+        batchRowsPerAppend: rows / append.calls,
         recordsPerBatchRow: records / topicRows,
-        /** Server time inside the append statement (planning excluded), per statement. */
-        msPerAppend: append.reduce((n, s) => n + s.ms, 0) / appends,
-        /** The server's processes' CPU (postmaster and the backends alive at the end) per GB of values. */
-        cpuSecondsPerGB: cpuSecondsSpent / (bytes / 1e9),
-        /** Which statements those were: calls and server ms by the start of each statement's text. */
-        byStatement: statements.sort((x, y) => y.calls - x.calls).map((x) => ({ calls: x.calls, ms: Math.round(x.ms), query: x.query.replace(/\s+/g, " ").trim().slice(0, 90) })),
+        /** Server time inside the append statement (planning and commit excluded), per statement. */
+        msPerAppend: append.ms / append.calls,
       };
     },
+    /** What the database did since reset() for `fetchRequests` Fetch requests that read `bytes`. */
+    async consumeWork(bytes, fetchRequests) {
+      const work = await since(bytes);
+      const read = calls(work, "sum(length(bytes)) OVER");
+      return { ...work, statementsPerFetch: work.statements / fetchRequests, readsPerFetch: read.calls / fetchRequests, msPerRead: read.ms / read.calls };
+    },
   };
+
+  /** The statements run and the server's CPU since reset(), that CPU per GB of `bytes`. */
+  async function since(bytes) {
+    const cpuSecondsSpent = cpu() - cpuBefore;
+    const statements = await query(
+      "SELECT query, calls::int, total_exec_time AS ms FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) " +
+      "AND query NOT LIKE '%pg_stat_statements%'");
+    return {
+      statements: statements.reduce((n, s) => n + s.calls, 0),
+      /** The server's processes' CPU (postmaster and the backends alive at the end) per GB of values. */
+      cpuSecondsPerGB: cpuSecondsSpent / (bytes / 1e9),
+      /** Which statements those were: calls and server ms by the start of each statement's text. */
+      byStatement: statements.sort((x, y) => y.calls - x.calls).map((x) => ({ calls: x.calls, ms: x.ms, query: x.query.replace(/\s+/g, " ").trim() })),
+    };
+  }
+}
+
+/** Calls and server ms of the statements whose text contains `text`. */
+function calls(work, text) {
+  const matching = work.byStatement.filter((s) => s.query.includes(text));
+  return { calls: matching.reduce((n, s) => n + s.calls, 0), ms: matching.reduce((n, s) => n + s.ms, 0) };
 }
 
 /** Requests of `api` each broker listening for HTTP on `ports` has answered (its /metrics). */
@@ -133,9 +148,11 @@ async function oneRun(loadgen, setup, partitions, count) {
       const producesByBroker = minus(await requestsByBroker(broker.httpPorts, "Produce"), producesBefore);
       const database = await db?.produceWork(TOPIC, count, produce.bytes, sum(producesByBroker));
       const fetchesBefore = await requestsByBroker(broker.httpPorts, "Fetch");
+      await db?.reset();
       const consume = await measured(broker, loadgen, ["consume", broker.bootstrap, TOPIC, String(partitions), String(count)]);
       const fetchesByBroker = minus(await requestsByBroker(broker.httpPorts, "Fetch"), fetchesBefore);
-      return { ...setup, partitions, size: VALUE_BYTES, acks: "all", count, produceRequests: sum(producesByBroker), producesByBroker, fetchesByBroker, produce, consume, database };
+      const consumeDatabase = await db?.consumeWork(consume.bytes, sum(fetchesByBroker));
+      return { ...setup, partitions, size: VALUE_BYTES, acks: "all", count, producesByBroker, fetchesByBroker, produce, consume, database, consumeDatabase };
     } finally {
       await broker.stop();
     }
@@ -174,6 +191,8 @@ export function clusterMarkdown({ machine, cluster }) {
   lines.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, 1-minute load average ${machine.loadAverageAtStart.toFixed(2)} at the start and ${machine.loadAverageAtEnd.toFixed(2)} at the end; ` +
     `${cluster.valueBytes}-byte values, acks=all, WASM codec, ${runs[0]?.count ?? 0} messages per run; the brokers, PostgreSQL and librdkafka share the same cores.`);
   lines.push("");
+  lines.push("Produce:");
+  lines.push("");
   lines.push("| storage | partitions | produce MB/s | p50 ms | p99 ms | consume MB/s | Produce requests (per broker) | brokers' produce CPU-s/GB | database's produce CPU-s/GB | DB statements per Produce | appends per Produce | rows per append | records per row | server ms per append |");
   lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of runs) {
@@ -183,6 +202,17 @@ export function clusterMarkdown({ machine, cluster }) {
       `${f(r.consume.mbPerSec)} | ${r.producesByBroker.join(" / ")} | ${f(r.produce.cpuSecondsPerGB, 2)} | ${dash((x) => f(x.cpuSecondsPerGB, 2))} | ` +
       `${dash((x) => f(x.statementsPerProduce, 2))} | ${dash((x) => f(x.appendsPerProduce, 2))} | ${dash((x) => f(x.batchRowsPerAppend, 2))} | ` +
       `${dash((x) => f(x.recordsPerBatchRow, 1))} | ${dash((x) => f(x.msPerAppend, 1))} |`);
+  }
+  lines.push("");
+  lines.push("Consume, same runs:");
+  lines.push("");
+  lines.push("| storage | partitions | consume MB/s | Fetch requests (per broker) | brokers' consume CPU-s/GB | database's consume CPU-s/GB | DB statements per Fetch | reads per Fetch | server ms per read |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of runs) {
+    const d = r.consumeDatabase;
+    const dash = (fn) => (d ? fn(d) : "—");
+    lines.push(`| ${setupName(r)} | ${r.partitions} | ${f(r.consume.mbPerSec)} | ${r.fetchesByBroker.join(" / ")} | ${f(r.consume.cpuSecondsPerGB, 2)} | ` +
+      `${dash((x) => f(x.cpuSecondsPerGB, 2))} | ${dash((x) => f(x.statementsPerFetch, 2))} | ${dash((x) => f(x.readsPerFetch, 2))} | ${dash((x) => f(x.msPerRead, 1))} |`);
   }
   lines.push("");
   lines.push("![Produce and consume MB/s by storage engine, p99 produce latency on the bars](bench/cluster.svg)");
