@@ -10,6 +10,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { compileLoadgen, measured, processStat, runLoadgen, startBrokers } from "./e2e/load.mjs";
 import { groupedBars } from "./e2e/plot.mjs";
+import { table } from "./report.mjs";
 import { startLocalPostgres } from "../scripts/local-postgres.mjs";
 
 const SETUPS = [{ engine: "files", brokers: 1 }, { engine: "postgres", brokers: 1 }, { engine: "postgres", brokers: 3 }];
@@ -185,38 +186,55 @@ export async function clusterSection() {
 const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
 const setupName = (r) => `${r.engine}, ${r.brokers} broker${r.brokers > 1 ? "s" : ""}`;
 
+/** [header, cell of a run]; `db` cells read the run's database figures and are "—" without a database. */
+const PRODUCE_COLUMNS = [
+  ["storage", (r) => setupName(r)],
+  ["partitions", (r) => String(r.partitions)],
+  ["produce MB/s", (r) => f(r.produce.mbPerSec)],
+  ["p50 ms", (r) => f(r.produce.p50Ms, 1)],
+  ["p99 ms", (r) => f(r.produce.p99Ms, 1)],
+  ["Produce requests (per broker)", (r) => r.producesByBroker.join(" / ")],
+  ["brokers' CPU-s/GB", (r) => f(r.produce.cpuSecondsPerGB, 2)],
+  ["database's CPU-s/GB", db((d) => f(d.cpuSecondsPerGB, 2))],
+  ["DB statements per Produce", db((d) => f(d.statementsPerProduce, 2))],
+  ["appends per Produce", db((d) => f(d.appendsPerProduce, 2))],
+  ["rows per append", db((d) => f(d.batchRowsPerAppend, 2))],
+  ["records per row", db((d) => f(d.recordsPerBatchRow, 1))],
+  ["server ms per append", db((d) => f(d.msPerAppend, 1))],
+];
+const CONSUME_COLUMNS = [
+  ...PRODUCE_COLUMNS.slice(0, 2),
+  ["consume MB/s", (r) => f(r.consume.mbPerSec)],
+  ["Fetch requests (per broker)", (r) => r.fetchesByBroker.join(" / ")],
+  ["brokers' CPU-s/GB", (r) => f(r.consume.cpuSecondsPerGB, 2)],
+  ["database's CPU-s/GB", db((d) => f(d.cpuSecondsPerGB, 2), "consumeDatabase")],
+  ["DB statements per Fetch", db((d) => f(d.statementsPerFetch, 2), "consumeDatabase")],
+  ["reads per Fetch", db((d) => f(d.readsPerFetch, 2), "consumeDatabase")],
+  ["server ms per read", db((d) => f(d.msPerRead, 1), "consumeDatabase")],
+];
+
+function db(cell, phase = "database") {
+  return (r) => (r[phase] ? cell(r[phase]) : "—");
+}
+
+const runsTable = (columns, runs) => table(columns.map(([header]) => header), runs.map((r) => columns.map(([, cell]) => cell(r))));
+
 export function clusterMarkdown({ machine, cluster }) {
   const { runs } = cluster;
-  const lines = [];
-  lines.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, 1-minute load average ${machine.loadAverageAtStart.toFixed(2)} at the start and ${machine.loadAverageAtEnd.toFixed(2)} at the end; ` +
-    `${cluster.valueBytes}-byte values, acks=all, WASM codec, ${runs[0]?.count ?? 0} messages per run; the brokers, PostgreSQL and librdkafka share the same cores.`);
-  lines.push("");
-  lines.push("Produce:");
-  lines.push("");
-  lines.push("| storage | partitions | produce MB/s | p50 ms | p99 ms | consume MB/s | Produce requests (per broker) | brokers' produce CPU-s/GB | database's produce CPU-s/GB | DB statements per Produce | appends per Produce | rows per append | records per row | server ms per append |");
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of runs) {
-    const d = r.database;
-    const dash = (fn) => (d ? fn(d) : "—");
-    lines.push(`| ${setupName(r)} | ${r.partitions} | ${f(r.produce.mbPerSec)} | ${f(r.produce.p50Ms, 1)} | ${f(r.produce.p99Ms, 1)} | ` +
-      `${f(r.consume.mbPerSec)} | ${r.producesByBroker.join(" / ")} | ${f(r.produce.cpuSecondsPerGB, 2)} | ${dash((x) => f(x.cpuSecondsPerGB, 2))} | ` +
-      `${dash((x) => f(x.statementsPerProduce, 2))} | ${dash((x) => f(x.appendsPerProduce, 2))} | ${dash((x) => f(x.batchRowsPerAppend, 2))} | ` +
-      `${dash((x) => f(x.recordsPerBatchRow, 1))} | ${dash((x) => f(x.msPerAppend, 1))} |`);
-  }
-  lines.push("");
-  lines.push("Consume, same runs:");
-  lines.push("");
-  lines.push("| storage | partitions | consume MB/s | Fetch requests (per broker) | brokers' consume CPU-s/GB | database's consume CPU-s/GB | DB statements per Fetch | reads per Fetch | server ms per read |");
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of runs) {
-    const d = r.consumeDatabase;
-    const dash = (fn) => (d ? fn(d) : "—");
-    lines.push(`| ${setupName(r)} | ${r.partitions} | ${f(r.consume.mbPerSec)} | ${r.fetchesByBroker.join(" / ")} | ${f(r.consume.cpuSecondsPerGB, 2)} | ` +
-      `${dash((x) => f(x.cpuSecondsPerGB, 2))} | ${dash((x) => f(x.statementsPerFetch, 2))} | ${dash((x) => f(x.readsPerFetch, 2))} | ${dash((x) => f(x.msPerRead, 1))} |`);
-  }
-  lines.push("");
-  lines.push("![Produce and consume MB/s by storage engine, p99 produce latency on the bars](bench/cluster.svg)");
-  return lines.join("\n");
+  return [
+    `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, 1-minute load average ${machine.loadAverageAtStart.toFixed(2)} at the start and ${machine.loadAverageAtEnd.toFixed(2)} at the end; ` +
+      `${cluster.valueBytes}-byte values, acks=all, WASM codec, ${runs[0]?.count ?? 0} messages per run; the brokers, PostgreSQL and librdkafka share the same cores.`,
+    "",
+    "Produce:",
+    "",
+    runsTable(PRODUCE_COLUMNS, runs),
+    "",
+    "Consume, same runs:",
+    "",
+    runsTable(CONSUME_COLUMNS, runs),
+    "",
+    "![Produce and consume MB/s by storage engine, p99 produce latency on the bars](bench/cluster.svg)",
+  ].join("\n");
 }
 
 const BARS = [

@@ -13,7 +13,7 @@ export function sizeLabel(bytes) {
   return `${bytes} B`;
 }
 
-function table(header, rows) {
+export function table(header, rows) {
   const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
   for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
   return lines.join("\n");

@@ -204,37 +204,23 @@ if (sections.includes("codec")) {
   progress(`codec bench took ${results.seconds} s`);
 }
 
-if (sections.includes("restart")) {
+/**
+ * A section measured with brokers as child processes: `measure()` gives `results[name]`, `report`
+ * its markdown, `plot` (if any) its SVG; writes bench/<name>.json and the bench:<name> part of BENCHMARKS.md.
+ */
+async function brokerSection(name, measure, report, plot) {
   const started = Date.now();
-  const results = { machine: machine(), restart: await restartSection() };
+  const results = { machine: machine(), [name]: await measure() };
   results.machine.loadAverageAtEnd = loadavg()[0];
   results.seconds = Math.round((Date.now() - started) / 1000);
-  const report = restartMarkdown(results);
-  process.stdout.write(`${report}\n`);
-  writeFileSync(new URL("restart.json", here), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(new URL("restart.svg", here), restartPlot(results.restart.rows));
-  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:restart");
-  progress(`restart bench took ${results.seconds} s`);
+  const text = report(results);
+  process.stdout.write(`${text}\n`);
+  writeFileSync(new URL(`${name}.json`, here), `${JSON.stringify(results, null, 2)}\n`);
+  if (plot) writeFileSync(new URL(`${name}.svg`, here), plot(results[name]));
+  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), text, `bench:${name}`);
+  progress(`${name} bench took ${results.seconds} s`);
 }
 
-if (sections.includes("startup")) {
-  const results = { machine: machine(), startup: await startupSection() };
-  results.machine.loadAverageAtEnd = loadavg()[0];
-  const report = startupMarkdown(results);
-  process.stdout.write(`${report}\n`);
-  writeFileSync(new URL("startup.json", here), `${JSON.stringify(results, null, 2)}\n`);
-  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:startup");
-}
-
-if (sections.includes("cluster")) {
-  const started = Date.now();
-  const results = { machine: machine(), cluster: await clusterSection() };
-  results.machine.loadAverageAtEnd = loadavg()[0];
-  results.seconds = Math.round((Date.now() - started) / 1000);
-  const report = clusterMarkdown(results);
-  process.stdout.write(`${report}\n`);
-  writeFileSync(new URL("cluster.json", here), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(new URL("cluster.svg", here), clusterPlot(results.cluster.runs));
-  writeBenchmarksMd(new URL("../BENCHMARKS.md", here), report, "bench:cluster");
-  progress(`cluster bench took ${results.seconds} s`);
-}
+if (sections.includes("restart")) await brokerSection("restart", restartSection, restartMarkdown, (restart) => restartPlot(restart.rows));
+if (sections.includes("startup")) await brokerSection("startup", startupSection, startupMarkdown);
+if (sections.includes("cluster")) await brokerSection("cluster", clusterSection, clusterMarkdown, (cluster) => clusterPlot(cluster.runs));
