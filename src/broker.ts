@@ -21,6 +21,7 @@ import { ProducerStates } from "./coordinator/producer-states.ts";
 import { TransactionCoordinator } from "./coordinator/transaction-coordinator.ts";
 import { TRANSACTION_STATE_TOPIC_NAME, TransactionStateManager } from "./coordinator/transaction-state-manager.ts";
 import type { EndTransactionMarker } from "./storage/end-transaction-marker.ts";
+import { ErrorCode } from "./protocol/generated/error-codes.ts";
 import { BrokerSecurity } from "./security/broker-security.ts";
 import { ClientQuotaManager } from "./quota/client-quota-manager.ts";
 import type { ListenerConfig } from "./security/security-config.ts";
@@ -166,11 +167,17 @@ export class Broker {
     return known();
   }
 
-  /** A partition of a transaction that was deleted since has nothing to mark. */
+  /**
+   * A partition of a transaction that was deleted since has nothing to mark, and a marker below the
+   * producer's epoch there is stale. One that lost every race for the partition's end to other
+   * brokers' appends is not written: the transaction stays prepared until a retry writes it.
+   */
   private async writeTxnMarker(topic: string, partition: number, marker: EndTransactionMarker): Promise<void> {
     if (topic === GROUP_METADATA_TOPIC_NAME) return this.groupCoordinator.writeTxnMarker(partition, marker);
     const log = await this.partitionLog(topic, partition);
-    if (log) await this.producerStates.appendEndTxnMarker(log, marker);
+    if (!log) return;
+    const error = await this.producerStates.appendEndTxnMarker(log, marker);
+    if (error === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new Error(`the transaction marker of producer ${marker.producerId} lost every race for the end of ${topic}-${partition}`);
   }
 
   /**
