@@ -15,16 +15,18 @@
  *   and its keys supersede nothing; a transaction without its marker yet may still abort, so the
  *   clean stops at the segment where it starts; the aborted-transaction entries of the cleaned
  *   segments move to the cleaned one with their markers.
- * - control batches (transaction markers) and compressed batches are copied as they are (the
- *   codec reads uncompressed records only), and the keys of compressed batches are not mapped;
- *   while a compressed batch is in the cleaned range no tombstone is removed, since the value it
- *   deletes could be inside.
+ * - control batches (transaction markers) are copied as they are. A compressed batch is read
+ *   through its codec (record-compression.ts) and what it keeps is written with the same codec
+ *   (zstd's uncompressed: no compressor here). One that cannot be decompressed (damaged, or past
+ *   MAX_DECOMPRESSED_BATCH_BYTES) is copied as it is, its keys unmapped; while such a batch is in
+ *   the cleaned range no tombstone is removed, since the value it deletes could be inside.
  *
  * The work yields to the event loop between chunks, so the broker keeps serving; the active
  * segment is never read or written.
  */
-import { COMPRESSION_MASK, CONTROL_BATCH, TRANSACTIONAL_BATCH } from "../codec/batch-header.ts";
-import type { Codec, Record } from "../codec/types.ts";
+import { COMPRESSION_MASK, CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
+import type { Codec, DecodedRecordBatch, Record } from "../codec/types.ts";
+import { compressBatch, decompressBatch } from "./record-compression.ts";
 import type { FileBatch, LogSegment } from "./log-segment.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import { lastOffsetOf } from "./record-batches.ts";
@@ -55,11 +57,13 @@ const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
 export const DELETE_HORIZON_FLAG = 0x40;
 /** How many batches are handled between two yields to the event loop. */
 const BATCHES_PER_YIELD = 256;
+/** A compressed batch that would decompress to more than this is copied as it is (a decompression bomb cannot fill memory). */
+const MAX_DECOMPRESSED_BATCH_BYTES = 128 * 1024 * 1024;
 /** Cleaned batches are written to the cleaned segment in writes of about this size. */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
 
 export interface CleanerOptions {
-  codec: Pick<Codec, "decodeRecordBatch" | "encodeRecordBatch">;
+  codec: Pick<Codec, "decodeRecordBatch" | "encodeRecordBatch" | "crc32c">;
   /** The dedupe map holds at most this many keys (Kafka's log.cleaner.dedupe.buffer.size, in entries); the dirty section is cut at a segment boundary when it would hold more. */
   maxMapEntries: number;
   /** Checked after every yield: a log closed or deleted meanwhile ends the clean, its cleaned files removed. */
@@ -123,8 +127,9 @@ class CleanRun {
   private nextDeleteHorizonMs: number | undefined;
   /** The aborted transactions of the cleanable range (from the .txnindex files), by producer id. */
   private readonly abortedTransactions = new Map<bigint, AbortedTxn[]>();
-  /** A compressed data batch lies in the cleaned range: its keys are unknown, so no tombstone may go (the value it deletes could be in there). */
+  /** A compressed data batch that cannot be decompressed lies in the cleaned range: its keys are unknown, so no tombstone may go (the value it deletes could be in there). */
   private unmappedKeys = false;
+  private readonly crc32c = (bytes: Uint8Array) => this.options.codec.crc32c(bytes);
 
   constructor(
     private readonly log: UnifiedLog,
@@ -155,12 +160,13 @@ class CleanRun {
     const openTransactions = new Map<bigint, bigint>();
     const segments = this.log.inactiveSegments.filter((s) => s.baseOffset < firstUncleanableOffset);
     for (const segment of segments) {
-      for (const { header } of segment.batchesFrom(0)) {
+      for (const batch of segment.batchesFrom(0)) {
+        const { header } = batch;
         const { attributes, producerId } = header;
         if (producerId >= 0n) this.lastBatchOfProducer.set(producerId, header.baseOffset);
         if ((attributes & CONTROL_BATCH) !== 0) openTransactions.delete(producerId);
         else if ((attributes & TRANSACTIONAL_BATCH) !== 0 && !openTransactions.has(producerId)) openTransactions.set(producerId, header.baseOffset);
-        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0) this.unmappedKeys = true;
+        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0 && !this.decode(segment.readBatch(batch))) this.unmappedKeys = true;
         if (!(await this.maybeYield())) return undefined;
       }
     }
@@ -190,8 +196,8 @@ class CleanRun {
       // A full map ends the section before this segment, once at least one segment is mapped.
       if (this.offsetMap.size >= this.options.maxMapEntries && segment.baseOffset > section.firstDirtyOffset) return segment.baseOffset;
       for (const batch of segment.batchesFrom(0)) {
-        if (lastOffsetOf(batch.header) >= section.firstDirtyOffset && isDecodable(batch) && !this.isAborted(batch)) {
-          const decoded = this.options.codec.decodeRecordBatch(segment.readBatch(batch));
+        const decoded = lastOffsetOf(batch.header) >= section.firstDirtyOffset && !this.isAborted(batch) ? this.decode(segment.readBatch(batch)) : undefined;
+        if (decoded) {
           for (const record of decoded.records) {
             const offset = decoded.baseOffset + BigInt(record.offsetDelta);
             if (record.key && offset >= section.firstDirtyOffset) this.offsetMap.set(keyOf(record.key), offset);
@@ -242,8 +248,8 @@ class CleanRun {
   private retainedBatch(segment: LogSegment, batch: FileBatch): Uint8Array | undefined {
     const bytes = segment.readBatch(batch);
     const { header } = batch;
-    if (!isDecodable(batch) || this.isAborted(batch)) return bytes;
-    const decoded = this.options.codec.decodeRecordBatch(bytes);
+    const decoded = this.isAborted(batch) ? undefined : this.decode(bytes);
+    if (!decoded) return bytes;
     const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
     const horizonPassed = hasHorizon && BigInt(this.now) >= header.firstTimestamp;
     const kept = decoded.records.filter((record) => {
@@ -261,10 +267,10 @@ class CleanRun {
     const timestampOf = (r: Record) => header.firstTimestamp + r.timestampDelta;
     const firstTimestamp = newHorizon ?? (hasHorizon ? header.firstTimestamp : timestampOf(kept[0]));
     const logAppendTime = (header.attributes & TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0;
-    return this.options.codec.encodeRecordBatch({
+    const encoded = this.options.codec.encodeRecordBatch({
       baseOffset: header.baseOffset,
       partitionLeaderEpoch: header.partitionLeaderEpoch,
-      attributes: header.attributes | (newHorizon !== undefined ? DELETE_HORIZON_FLAG : 0),
+      attributes: (header.attributes & ~COMPRESSION_MASK) | (newHorizon !== undefined ? DELETE_HORIZON_FLAG : 0),
       lastOffsetDelta: kept[kept.length - 1].offsetDelta,
       firstTimestamp,
       maxTimestamp: logAppendTime ? header.maxTimestamp : kept.map(timestampOf).reduce((a, b) => (b > a ? b : a)),
@@ -273,6 +279,22 @@ class CleanRun {
       baseSequence: header.baseSequence,
       records: kept.map((r) => ({ ...r, timestampDelta: timestampOf(r) - firstTimestamp })),
     });
+    return compressBatch(encoded, header.attributes & COMPRESSION_MASK, this.crc32c);
+  }
+
+  /** A data batch's records, decompressed first if need be; undefined for a control batch or one that cannot be read. */
+  private decode(bytes: Uint8Array): DecodedRecordBatch | undefined {
+    const attributes = readBatchHeader(bytes).attributes;
+    if ((attributes & CONTROL_BATCH) !== 0) return undefined;
+    if ((attributes & COMPRESSION_MASK) === 0) return this.options.codec.decodeRecordBatch(bytes);
+    const decompressed = decompressBatch(bytes, MAX_DECOMPRESSED_BATCH_BYTES, this.crc32c);
+    if (!decompressed) return undefined;
+    try {
+      return this.options.codec.decodeRecordBatch(decompressed);
+    } catch {
+      // Compressed records are not validated on the way in (only the batch is): bad ones are left as they are.
+      return undefined;
+    }
   }
 
   /** Kafka's empty header for a producer's last batch: its offsets, producer fields and max timestamp, no records. */
@@ -316,10 +338,6 @@ function groupSegments(segments: LogSegment[], maxBytes: number): LogSegment[][]
   }
   if (current.length > 0) groups.push(current);
   return groups;
-}
-
-function isDecodable({ header }: FileBatch): boolean {
-  return (header.attributes & (CONTROL_BATCH | COMPRESSION_MASK)) === 0;
 }
 
 function keyOf(key: Uint8Array): string {

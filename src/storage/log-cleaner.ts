@@ -20,7 +20,7 @@ export interface LogCleanerConfig {
   dedupeBufferSize: number;
   /** A log's compaction settings when its cleanup.policy includes compact; undefined otherwise. */
   compactionOf(topic: string, log: UnifiedLog): CompactionConfig | undefined;
-  codec: Pick<Codec, "decodeRecordBatch" | "encodeRecordBatch">;
+  codec: Pick<Codec, "decodeRecordBatch" | "encodeRecordBatch" | "crc32c">;
   /** Where a failed clean is reported (the log is left as it was). */
   warn(message: string): void;
 }

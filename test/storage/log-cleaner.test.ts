@@ -3,14 +3,14 @@
 // metadata, control batches, and the crash-safe swap.
 import fs from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
+import { COMPRESSION_MASK, CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../../src/codec/batch-header.ts";
 import { type CompactionConfig, DEFAULT_COMPACTION_CONFIG, DELETE_HORIZON_FLAG } from "../../src/storage/cleaner.ts";
 import { logConfig } from "../../src/storage/log-config.ts";
 import { LogManager } from "../../src/storage/log-manager.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
+import { compressBatch, decompressBatch } from "../../src/storage/record-compression.ts";
 import type { UnifiedLog } from "../../src/storage/unified-log.ts";
 import { loadCodec } from "../../src/codec/index.ts";
 import type { Codec } from "../../src/codec/types.ts";
@@ -76,8 +76,9 @@ function recordsOf(bytes: Uint8Array): Stored[] {
   const records: Stored[] = [];
   for (const { position, size } of batchSpans(bytes)) {
     const batch = bytes.subarray(position, position + size);
-    if (readBatchHeader(batch).attributes & CONTROL_BATCH) continue;
-    const b = codec.decodeRecordBatch(batch);
+    const { attributes } = readBatchHeader(batch);
+    if (attributes & CONTROL_BATCH) continue;
+    const b = codec.decodeRecordBatch(attributes & COMPRESSION_MASK ? decompressBatch(batch, 1 << 24, crc32c)! : batch);
     const dec = (v: Uint8Array | null) => (v === null ? null : new TextDecoder().decode(v));
     for (const r of b.records) records.push({ offset: b.baseOffset + BigInt(r.offsetDelta), key: dec(r.key), value: dec(r.value), timestamp: b.firstTimestamp + r.timestampDelta });
   }
@@ -94,12 +95,12 @@ function marker(producerId: bigint, type: number): Uint8Array {
 }
 
 /** The batch with its records section gzipped, as a producer with compression.type=gzip sends it. */
-function gzipBatch(batch: Uint8Array): Uint8Array {
-  const header = Buffer.from(batch.subarray(0, 61));
-  const records = gzipSync(batch.subarray(61));
-  const out = Buffer.concat([header, records]);
-  out.writeInt32BE(out.length - 12, 8);
-  out.writeInt16BE(out.readInt16BE(21) | 1, 21);
+const crc32c = (bytes: Uint8Array) => codec.crc32c(bytes);
+
+/** The batch flagged as compressed with `compression` without compressing it: what no codec can read back. */
+function undecompressable(batch: Uint8Array, compression: number): Uint8Array {
+  const out = Buffer.from(batch);
+  out.writeInt16BE(out.readInt16BE(21) | compression, 21);
   out.writeUInt32BE(codec.crc32c(out.subarray(21)), 17);
   return new Uint8Array(out);
 }
@@ -193,10 +194,21 @@ describe("LogCleaner", () => {
     expect(readAll(log).records.slice(0, 3).map((r) => [r.offset, r.key, r.value])).toEqual([[1n, "b", "1"], [5n, "a", "3"], [6n, "c", "3"]]);
   });
 
-  it("copies a compressed batch as it is, and keeps the tombstones that could delete what it holds", async () => {
+  it.each([["gzip", 1], ["snappy", 2], ["lz4", 3]])("compacts the records of a %s batch and writes what it keeps with the same codec", async (_, compression) => {
     const { manager, log } = openCompacted(tempDir());
-    const compressed = gzipBatch(keyedBatch([{ key: "k", value: "old" }, { key: "j", value: "1" }]));
-    log.appendAsLeader(compressed);
+    log.appendAsLeader(compressBatch(keyedBatch([{ key: "k", value: "old" }, { key: "j", value: "1" }]), compression, crc32c));
+    log.appendAsLeader(keyedBatch([{ key: "k", value: "new" }]));
+    for (let i = 0; i < 10; i++) log.appendAsLeader(keyedBatch([{ key: `filler-${i}`, value: "x".repeat(60) }]));
+    await manager.cleaner!.cleanFilthiestLog();
+    const first = [...log.batches(0n)][0];
+    expect(readBatchHeader(first)).toMatchObject({ baseOffset: 0n, lastOffsetDelta: 1, recordsCount: 1, attributes: compression });
+    expect(recordsOf(first)).toMatchObject([{ offset: 1n, key: "j", value: "1" }]);
+    expect(readAll(log).records.slice(0, 2).map((r) => [r.offset, r.key, r.value])).toEqual([[1n, "j", "1"], [2n, "k", "new"]]);
+  });
+
+  it("copies a compressed batch it cannot decompress as it is, and keeps the tombstones that could delete what it holds", async () => {
+    const { manager, log } = openCompacted(tempDir());
+    log.appendAsLeader(undecompressable(keyedBatch([{ key: "k", value: "old" }, { key: "j", value: "1" }]), 1));
     log.appendAsLeader(keyedBatch([{ key: "k", value: null }]));
     for (let i = 0; i < 10; i++) log.appendAsLeader(keyedBatch([{ key: `filler-${i}`, value: "x".repeat(60) }]));
     const stored = [...log.batches(0n)][0];
@@ -205,7 +217,7 @@ describe("LogCleaner", () => {
     await manager.cleaner!.cleanFilthiestLog(now + 1);
     const after = [...log.batches(0n)];
     expect(Buffer.from(after[0])).toEqual(Buffer.from(stored));
-    // Without the tombstone a reader from the start would see "k" come back as "old".
+    // Without the tombstone a reader from the start could see "k" come back as "old".
     expect(recordsOf(after[1])).toMatchObject([{ offset: 2n, key: "k", value: null }]);
   });
 
