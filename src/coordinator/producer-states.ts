@@ -75,8 +75,10 @@ export class ProducerStates {
    * high watermark. Only read_committed readers (`current`) wait for what other brokers appended.
    */
   async lastStableOffset(log: PartitionLog, current = true): Promise<bigint> {
-    const { state } = current ? await this.queueOf(log).run(() => this.caughtUp(log)) : await this.stateOf(log);
-    return state.firstUnstableOffset() ?? log.highWatermark;
+    const tracked = current ? this.queueOf(log).run(() => this.caughtUp(log)) : this.states.get(log);
+    // A read_uncommitted reader does not stop at it: not worth a scan of the whole log (a second read of it, on PostgreSQL) until the state is wanted.
+    if (!tracked) return log.highWatermark;
+    return (await tracked).state.firstUnstableOffset() ?? log.highWatermark;
   }
 
   async activeProducers(log: PartitionLog): Promise<ActiveProducer[]> {
