@@ -24,7 +24,7 @@
  * The work yields to the event loop between chunks, so the broker keeps serving; the active
  * segment is never read or written.
  */
-import { COMPRESSION_MASK, CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
+import { COMPRESSION_MASK, CONTROL_BATCH, TIMESTAMP_TYPE_LOG_APPEND_TIME, TRANSACTIONAL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec, DecodedRecordBatch, Record } from "../codec/types.ts";
 import { compressBatch, decompressBatch } from "./record-compression.ts";
 import type { FileBatch, LogSegment } from "./log-segment.ts";
@@ -51,8 +51,6 @@ export const DEFAULT_COMPACTION_CONFIG: CompactionConfig = {
   minCleanableDirtyRatio: 0.5,
 };
 
-/** attributes bit 3: the batch is stamped with log-append time. */
-const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
 /** attributes bit 6 (KIP-534): first_timestamp holds the delete horizon. */
 export const DELETE_HORIZON_FLAG = 0x40;
 /** How many batches are handled between two yields to the event loop. */

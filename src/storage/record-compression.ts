@@ -3,19 +3,14 @@
  * must read the keys of compressed batches and write back what it keeps: gzip (node:zlib), snappy
  * (snappyjs, in the xerial framing Kafka's Java client writes; unframed snappy is read too), lz4
  * (lz4js, LZ4 frames) and zstd (fzstd, which only decompresses: the cleaner writes what it keeps of a
- * zstd batch uncompressed). The records section follows the 61-byte batch header; the batch length
- * and the CRC-32C (attributes to the end) change with it.
+ * zstd batch uncompressed). The records section follows the batch header; the batch length and
+ * the CRC-32C (attributes to the end) change with it.
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import snappy from "snappyjs";
 import lz4 from "lz4js";
 import { Decompress as ZstdDecompress } from "fzstd";
-import { COMPRESSION_MASK } from "../codec/batch-header.ts";
-
-const BATCH_LENGTH_OFFSET = 8;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
-const RECORDS_OFFSET = 61;
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchField, COMPRESSION_MASK } from "../codec/batch-header.ts";
 
 const GZIP = 1;
 const SNAPPY = 2;
@@ -35,10 +30,10 @@ type Crc32c = (bytes: Uint8Array) => number;
  */
 export function decompressBatch(batch: Uint8Array, maxBytes: number, crc32c: Crc32c): Uint8Array | undefined {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  const attributes = view.getInt16(ATTRIBUTES_OFFSET);
+  const attributes = view.getInt16(BatchField.Attributes);
   let records: Uint8Array;
   try {
-    records = decompress(attributes & COMPRESSION_MASK, batch.subarray(RECORDS_OFFSET), maxBytes);
+    records = decompress(attributes & COMPRESSION_MASK, batch.subarray(BATCH_HEADER_SIZE), maxBytes);
   } catch {
     return undefined;
   }
@@ -49,18 +44,18 @@ export function decompressBatch(batch: Uint8Array, maxBytes: number, crc32c: Crc
 /** An uncompressed batch with its records compressed by `compression`: as it is for none, or for zstd (no compressor here). */
 export function compressBatch(batch: Uint8Array, compression: number, crc32c: Crc32c): Uint8Array {
   if (compression === 0 || compression === ZSTD) return batch;
-  const attributes = new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getInt16(ATTRIBUTES_OFFSET);
-  return withRecords(batch, (attributes & ~COMPRESSION_MASK) | compression, compress(compression, batch.subarray(RECORDS_OFFSET)), crc32c);
+  const attributes = new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getInt16(BatchField.Attributes);
+  return withRecords(batch, (attributes & ~COMPRESSION_MASK) | compression, compress(compression, batch.subarray(BATCH_HEADER_SIZE)), crc32c);
 }
 
 function withRecords(batch: Uint8Array, attributes: number, records: Uint8Array, crc32c: Crc32c): Uint8Array {
-  const out = new Uint8Array(RECORDS_OFFSET + records.length);
-  out.set(batch.subarray(0, RECORDS_OFFSET));
-  out.set(records, RECORDS_OFFSET);
+  const out = new Uint8Array(BATCH_HEADER_SIZE + records.length);
+  out.set(batch.subarray(0, BATCH_HEADER_SIZE));
+  out.set(records, BATCH_HEADER_SIZE);
   const view = new DataView(out.buffer);
-  view.setInt32(BATCH_LENGTH_OFFSET, out.length - 12);
-  view.setInt16(ATTRIBUTES_OFFSET, attributes);
-  view.setUint32(CRC_OFFSET, crc32c(out.subarray(ATTRIBUTES_OFFSET)));
+  view.setInt32(BatchField.BatchLength, out.length - BATCH_LOG_OVERHEAD);
+  view.setInt16(BatchField.Attributes, attributes);
+  view.setUint32(BatchField.Crc, crc32c(out.subarray(BatchField.Attributes)));
   return out;
 }
 
