@@ -90,7 +90,10 @@ export class Broker {
       hasMembers: (groupId) => this.groupCoordinator.hasMembers(groupId) || this.shareGroups.has(groupId),
       forgetEmpty: (groupId) => this.groupCoordinator.forgetEmpty(groupId),
     };
-    const coordinates = (keyType: number) => (key: string) => !this.registry || coordinatorFor(this.registry.liveBrokers(), keyType, key) === config.nodeId;
+    // A broker of a cluster coordinates nothing until it is registered (it does not know who else is live).
+    const shared = storage.name === "postgres";
+    const coordinates = (keyType: number) => (key: string) =>
+      this.registry ? coordinatorFor(this.registry.liveBrokers(), keyType, key) === config.nodeId : !shared;
     const ownsGroup = coordinates(GROUP_KEY_TYPE);
     this.groupCoordinator.ownsGroup = ownsGroup;
     this.consumerGroups.ownsGroup = ownsGroup;
@@ -231,6 +234,21 @@ export class Broker {
 
   /** Set when brokers share the storage engine: who is live, and so who leads and coordinates what. */
   registry: BrokerRegistry | undefined;
+
+  /** Resolves when connections may have their requests served. */
+  serving: Promise<void> = Promise.resolve();
+
+  /**
+   * Holds every request until `registered` settles: a broker joining a cluster listens before it
+   * can register (its address may be an ephemeral port), and until then it would answer as if it
+   * were the only broker, leading every partition and coordinating every group.
+   */
+  holdRequestsUntil(registered: Promise<unknown>): void {
+    this.serving = registered.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
 
   /**
    * The brokers Metadata and DescribeCluster list: this one alone (at `listener`'s advertised

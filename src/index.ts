@@ -72,6 +72,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     const storage = typeof storageOption === "object" && "getLog" in storageOption ? storageOption : await openStorage(config, codec, log);
     broker = await Broker.open(config, codec, log, storage);
+    let registered: (() => void) | undefined;
+    if (storage instanceof PostgresEngine) broker.holdRequestsUntil(new Promise<void>((resolve) => (registered = resolve)));
     const listeners = await broker.listen();
     const { host, port } = listeners[0];
     if (storage instanceof PostgresEngine) {
@@ -79,6 +81,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       const self = { nodeId: config.nodeId, ...broker.advertisedAddress(config.listeners[0], { host, port }), rack: null };
       const lease = { leaseMs: config.brokerSessionTimeoutMs, renewMs: config.brokerHeartbeatIntervalMs };
       broker.registry = await storage.registerBroker(self, lease, (err) => log.error(`could not renew the broker lease: ${err.message}`));
+      registered!();
     }
     const http = await startHttpListeners(broker, { host, port });
     const running = broker;

@@ -30,7 +30,8 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 export class Connection {
   private readonly framer: Framer;
   private readonly readBuffers = new RecycledReadBuffers();
-  private queue: Promise<void> = Promise.resolve();
+  /** Requests run one after another, the first once the broker serves (a broker joining a cluster, once it is registered). */
+  private queue: Promise<void>;
   private closed = false;
   private readonly aborted = new AbortController();
   /** Bytes of frames read and queued but not yet handled. */
@@ -50,6 +51,7 @@ export class Connection {
     private readonly session: Session,
   ) {
     this.clientHost = unmapIpv4(socket.remoteAddress ?? "");
+    this.queue = broker.serving;
     this.framer = new Framer(broker.config.socketRequestMaxBytes);
     socket.setNoDelay(true);
     socket.on("data", (chunk) => this.onData(chunk));

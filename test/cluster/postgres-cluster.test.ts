@@ -4,11 +4,12 @@
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { expect, it } from "vitest";
 import type { RunningBroker } from "../../src/index.ts";
-import { usePostgresCluster } from "./support.ts";
+import { until, usePostgresCluster } from "./support.ts";
+import { freePort } from "../helpers/broker-process.ts";
 import { describeWith } from "../support/system-clients.ts";
 import { valuesBatch } from "../helpers/record-batch.ts";
 import { decodeResponse, RawClient } from "../support/raw-client.ts";
-import { Produce } from "../support/messages.ts";
+import { Metadata, Produce } from "../support/messages.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
@@ -25,7 +26,7 @@ async function produceTo(raw: RawClient, topic: string, records: Uint8Array) {
 }
 
 describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
-  const { database, brokers, errors, postgres: pg } = usePostgresCluster();
+  const { database, brokers, join, errors, postgres: pg } = usePostgresCluster();
 
   it("serve a topic created on one from any of them, in order, and list each other in Metadata", async () => {
     const [a, b] = await brokers(database(), 2);
@@ -178,6 +179,20 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     expect(await logB.appendIfEndIs!(valuesBatch(["b1"]), 1n)).toMatchObject({ baseOffset: 1n });
     await logA.refresh!();
     expect(logA.logEndOffset).toBe(2n);
+  });
+
+  it("serve no request before registering, so a joining broker never answers as a cluster of one", async () => {
+    const url = database();
+    await brokers(url, 1);
+    const port = await freePort();
+    const joining = join(url, 2, { port });
+    // Asked the moment it accepts connections: even the first answer lists both brokers.
+    let raw: RawClient | undefined;
+    await until(async () => (raw = await RawClient.connect(port).catch(() => undefined)) !== undefined, "the joining broker to listen");
+    const metadata = await raw!.request(Metadata.request, Metadata.response, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    raw!.close();
+    await joining;
+    expect(metadata.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2]);
   });
 
   it("never hand out one producer id twice, whichever broker InitProducerId reaches", async () => {

@@ -6,6 +6,8 @@ import { startBroker, type RunningBroker, type StartBrokerOptions } from "../../
 import type { Logger } from "../../src/logger.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../scripts/local-postgres.mjs";
 
+type BrokerOptions = Omit<StartBrokerOptions, "nodeId" | "storage" | "logger">;
+
 export interface PostgresCluster {
   /** The errors the brokers logged. */
   readonly errors: string[];
@@ -14,7 +16,9 @@ export interface PostgresCluster {
   /** A fresh database, for one test. */
   database(): string;
   /** `count` brokers (node ids 1…count) on the database, each registered before the next starts. */
-  brokers(url: string, count: number, options?: Omit<StartBrokerOptions, "nodeId" | "storage" | "logger">): Promise<RunningBroker[]>;
+  brokers(url: string, count: number, options?: BrokerOptions): Promise<RunningBroker[]>;
+  /** One broker joining the database's cluster: resolves once it is registered. */
+  join(url: string, nodeId: number, options?: BrokerOptions): Promise<RunningBroker>;
 }
 
 /** Call inside the suite (describeWith), so nothing starts where PostgreSQL is missing. */
@@ -31,6 +35,11 @@ export function usePostgresCluster(): PostgresCluster {
     for (const b of running.splice(0)) await b.close().catch(() => undefined);
     pg?.stop();
   });
+  const join = async (url: string, nodeId: number, options: BrokerOptions = {}) => {
+    const b = await startBroker({ groupInitialRebalanceDelayMs: 0, brokerHeartbeatIntervalMs: 100, ...options, nodeId, storage: { engine: "postgres", url }, logger });
+    running.push(b);
+    return b;
+  };
   return {
     errors,
     postgres: () => pg!,
@@ -41,13 +50,10 @@ export function usePostgresCluster(): PostgresCluster {
     },
     async brokers(url, count, options = {}) {
       const started: RunningBroker[] = [];
-      for (let nodeId = 1; nodeId <= count; nodeId++) {
-        const b = await startBroker({ groupInitialRebalanceDelayMs: 0, brokerHeartbeatIntervalMs: 100, ...options, nodeId, storage: { engine: "postgres", url }, logger });
-        started.push(b);
-        running.push(b);
-      }
+      for (let nodeId = 1; nodeId <= count; nodeId++) started.push(await join(url, nodeId, options));
       return started;
     },
+    join,
   };
 }
 
