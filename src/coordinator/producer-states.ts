@@ -145,7 +145,7 @@ export class ProducerStates {
     if (refresh) await log.refresh?.();
     if (tracked.end < log.logStartOffset) tracked.end = log.logStartOffset;
     if (log.logEndOffset <= tracked.end) return tracked;
-    for await (const bytes of log.batches(tracked.end)) {
+    for await (const bytes of headersFrom(log, tracked.end)) {
       const header = readBatchHeader(bytes);
       if (lastOffsetOf(header) >= tracked.end) await this.apply(log, tracked.state, bytes, header);
       tracked.end = lastOffsetOf(header) + 1n;
@@ -169,7 +169,7 @@ export class ProducerStates {
    */
   private async load(log: PartitionLog): Promise<TrackedState> {
     const tracked = { state: new ProducerStateManager(), end: log.logStartOffset };
-    for await (const bytes of log.batches()) {
+    for await (const bytes of headersFrom(log)) {
       const header = readBatchHeader(bytes);
       await this.apply(log, tracked.state, bytes, header);
       tracked.end = lastOffsetOf(header) + 1n;
@@ -189,4 +189,9 @@ export class ProducerStates {
     const completed = state.completeTxn(header.producerId, header.producerEpoch, marker.coordinatorEpoch, header.baseOffset, header.maxTimestamp);
     if (completed && !marker.commit) await log.appendAbortedTransaction(completed);
   }
+}
+
+/** Batch headers (and markers) are all producer state needs; engines that can skip the records do. */
+function headersFrom(log: PartitionLog, fromOffset?: bigint): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
+  return log.batchHeaders?.(fromOffset) ?? log.batches(fromOffset);
 }

@@ -55,6 +55,11 @@ export interface PartitionLog {
   /** Every whole batch from the one holding `fromOffset` to the log end: how the broker replays its own logs. */
   batches(fromOffset?: bigint): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /**
+   * Like batches(), but a data batch may come as its 61-byte header alone (a control batch comes
+   * whole): what producer state is rebuilt from, for engines where reading the records costs.
+   */
+  batchHeaders?(fromOffset?: bigint): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /**
    * Every batch from the log start, each checked (CRC): how the broker replays its internal logs. A
    * damaged batch ends the log there (the engine cuts it off and says where), so start-up goes on.
    * Engines that cannot hold a damaged batch replay with batches().

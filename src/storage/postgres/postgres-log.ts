@@ -9,7 +9,7 @@
  * and PostgreSQL parses it several times slower than it copies a binary parameter.
  */
 import type { Database } from "./database.ts";
-import { readBatchHeader, setBaseOffset, setLogAppendTime } from "../../codec/batch-header.ts";
+import { BATCH_HEADER_SIZE, BatchField, CONTROL_BATCH, readBatchHeader, setBaseOffset, setLogAppendTime } from "../../codec/batch-header.ts";
 import type { Codec } from "../../codec/types.ts";
 import type { AppendRefusal, FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
 import { type AbortedTxn, AbortedTxnList } from "../transaction-index.ts";
@@ -305,6 +305,27 @@ export class PostgresLog implements PartitionLog {
         offset = lastOffsetOf(readBatchHeader(batch)) + 1n;
         yield batch;
       }
+    }
+  }
+
+  /**
+   * What producer state is rebuilt from, without the records: each data batch's header, each
+   * control batch (a transaction marker) whole, a page of rows per query.
+   */
+  async *batchHeaders(fromOffset = this.startOffset): AsyncGenerator<Uint8Array> {
+    let offset = fromOffset;
+    for (;;) {
+      const { rows } = await this.db.query<{ head: Buffer }>(
+        `SELECT CASE WHEN get_byte(bytes, ${BatchField.Attributes + 1}) & ${CONTROL_BATCH} <> 0 THEN bytes ELSE substring(bytes FROM 1 FOR ${BATCH_HEADER_SIZE}) END AS head
+         FROM kafka_batches WHERE topic = $1 AND partition = $2 AND last_offset >= $3 ORDER BY last_offset LIMIT ${READ_ROW_LIMIT}`,
+        [this.topic, this.partition, offset.toString()],
+      );
+      for (const { head } of rows) {
+        const header = new Uint8Array(head.buffer, head.byteOffset, head.length);
+        offset = lastOffsetOf(readBatchHeader(header)) + 1n;
+        yield header;
+      }
+      if (rows.length < READ_ROW_LIMIT) return;
     }
   }
 

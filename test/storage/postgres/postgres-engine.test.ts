@@ -10,6 +10,8 @@ import { PostgresEngine } from "../../../src/storage/postgres/postgres-engine.ts
 import { type LocalPostgres, startLocalPostgres } from "../../../scripts/local-postgres.mjs";
 import { describeWith } from "../../support/system-clients.ts";
 import { BASE_TIMESTAMP, batch, codec } from "../support.ts";
+import { endTransactionMarkerBatch } from "../../../src/storage/end-transaction-marker.ts";
+import { BATCH_HEADER_SIZE, readBatchHeader } from "../../../src/codec/batch-header.ts";
 
 const TOPIC_ID = "71a59a51-8968-4f8b-937e-2d59b2dc350e";
 const one = batch(["v0"]).length;
@@ -40,6 +42,22 @@ describeWith(["postgresql"], "the postgres engine", () => {
     return engine;
   };
   const psql = (url: string, sql: string) => execFileSync("psql", [url, "-qtA", "-c", sql], { encoding: "utf8" }).trim();
+
+  it("reads the batch headers producer state is rebuilt from without the records, and transaction markers whole", async () => {
+    const engine = await broker(database());
+    const log = await engine.createLog("t", 0, TOPIC_ID);
+    const data = batch(["a".repeat(500), "b"]);
+    const marker = endTransactionMarkerBatch(codec, { producerId: 1000n, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    await log.appendAsLeader(data);
+    await log.appendAsLeader(marker);
+    await log.appendAsLeader(batch(["c"]));
+    const headers: Uint8Array[] = [];
+    for await (const h of log.batchHeaders(2n)) headers.push(h);
+    expect(headers.map((h) => [readBatchHeader(h).baseOffset, h.length])).toEqual([[2n, marker.length], [3n, BATCH_HEADER_SIZE]]);
+    const all: Uint8Array[] = [];
+    for await (const h of log.batchHeaders()) all.push(h);
+    expect(Buffer.from(all[0])).toEqual(Buffer.from(data.subarray(0, BATCH_HEADER_SIZE)));
+  });
 
   it("tells the other brokers of the log start its retention check moved", async () => {
     const url = database();
