@@ -4,7 +4,7 @@ import type { BrokerConfig } from "./config.ts";
 import type { Codec } from "./codec/types.ts";
 import type { Logger } from "./logger.ts";
 import { type ApiTable, defaultApiTable } from "./handlers/api-table.ts";
-import { ClusterMetadata, type ConfigChange, ConfigResourceType, type TopicMetadata } from "./storage/cluster-metadata.ts";
+import { ClusterMetadata, type ConfigChange, ConfigResourceType, TopicExistsError, type TopicMetadata } from "./storage/cluster-metadata.ts";
 import { type LogConfig, topicLogConfig } from "./storage/log-config.ts";
 import type { PartitionLog, StorageEngine } from "./storage/engine.ts";
 import { TcpServer } from "./server/tcp.ts";
@@ -216,13 +216,17 @@ export class Broker {
     );
   }
 
-  /** Runs a change that creates logs of `topic` from the partition it reports on; removes them if the change fails. */
+  /**
+   * Runs a change that creates logs of `topic` from the partition it reports on; removes them if the
+   * change fails, unless another broker sharing the storage recorded the topic first: the logs are
+   * then its topic's (createLog returned them as they were), and may hold its records already.
+   */
   private async withNewLogs<T>(topic: string, change: (made: (fromPartition: number) => void) => Promise<T>): Promise<T> {
     let from: number | undefined;
     try {
       return await change((fromPartition) => (from = fromPartition));
     } catch (err) {
-      if (from !== undefined) await this.storage.deleteLogs(topic, from);
+      if (from !== undefined && !(err instanceof TopicExistsError)) await this.storage.deleteLogs(topic, from);
       throw err;
     }
   }

@@ -14,6 +14,12 @@ export class KafkaStorageException extends Error {
 }
 
 /**
+ * Kafka's UnknownTopicOrPartitionException: the partition's log went away under the request (a
+ * broker sharing the storage deleted its topic). Answered UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export class UnknownTopicOrPartitionException extends Error {}
+
+/**
  * The errno of an operation refused because the engine is closing (the broker shutting down):
  * the request it served has lost its connection, so it is answered but not reported.
  */

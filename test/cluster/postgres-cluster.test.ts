@@ -181,6 +181,33 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     expect(logA.logEndOffset).toBe(2n);
   });
 
+  it("keep the topic of the broker whose creation won when two create one name at once", async () => {
+    const [a, b] = await brokers(database(), 2);
+    const created = await Promise.allSettled([a.broker.createTopic("raced", 2), b.broker.createTopic("raced", 2)]);
+    expect(created.map((c) => c.status).sort()).toEqual(["fulfilled", "rejected"]);
+    // The loser removes none of the winner's logs: both brokers append to and read the topic.
+    for (const [i, x] of [a, b].entries()) {
+      const raw = await RawClient.connect(x.port);
+      expect(await produceTo(raw, "raced", valuesBatch([`from-${i}`]))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: BigInt(i) });
+      raw.close();
+    }
+    const log = (await a.broker.partitionLog("raced", 0))!;
+    await log.refresh!();
+    expect(log.logEndOffset).toBe(2n);
+  });
+
+  it("answer a produce to a topic another broker just deleted with UNKNOWN_TOPIC_OR_PARTITION, keeping the connection", async () => {
+    const [a, b] = await brokers(database(), 2);
+    await a.broker.createTopic("doomed", 1);
+    const raw = await RawClient.connect(b.port);
+    expect((await produceTo(raw, "doomed", valuesBatch(["before"]))).errorCode).toBe(ErrorCode.NONE);
+    await a.broker.deleteTopic("doomed");
+    // Whether b has heard of the deletion yet or finds the partition gone as it appends.
+    expect((await produceTo(raw, "doomed", valuesBatch(["after"]))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    raw.close();
+    expect(errors).toEqual([]);
+  });
+
   it("serve no request before registering, so a joining broker never answers as a cluster of one", async () => {
     const url = database();
     await brokers(url, 1);

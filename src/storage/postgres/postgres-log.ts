@@ -9,6 +9,7 @@
  * and PostgreSQL parses it several times slower than it copies a binary parameter.
  */
 import type { Database } from "./database.ts";
+import { UnknownTopicOrPartitionException } from "../storage-error.ts";
 import { BATCH_HEADER_SIZE, BatchField, CONTROL_BATCH, readBatchHeader, setBaseOffset, setLogAppendTime } from "../../codec/batch-header.ts";
 import type { Codec } from "../../codec/types.ts";
 import type { AppendRefusal, FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
@@ -250,7 +251,7 @@ export class PostgresLog implements PartitionLog {
           group[0].resolve(undefined);
           continue;
         }
-        if (rows.length === 0) throw new Error(`partition ${this.topic}-${this.partition} no longer exists`);
+        if (rows.length === 0) throw new UnknownTopicOrPartitionException(`partition ${this.topic}-${this.partition} no longer exists`);
         let base = BigInt(rows[0].base);
         this.advanceEnd(base + offset, this.sizeBytes + bytesSize);
         for (const append of group) {

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { OFFSET_OUT_OF_RANGE } from "../../../src/storage/engine.ts";
-import { STORAGE_CLOSED } from "../../../src/storage/storage-error.ts";
+import { STORAGE_CLOSED, UnknownTopicOrPartitionException } from "../../../src/storage/storage-error.ts";
 import { logConfig } from "../../../src/storage/log-config.ts";
 import { PostgresEngine } from "../../../src/storage/postgres/postgres-engine.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../../scripts/local-postgres.mjs";
@@ -57,6 +57,15 @@ describeWith(["postgresql"], "the postgres engine", () => {
     const all: Uint8Array[] = [];
     for await (const h of log.batchHeaders()) all.push(h);
     expect(Buffer.from(all[0])).toEqual(Buffer.from(data.subarray(0, BATCH_HEADER_SIZE)));
+  });
+
+  it("refuses an append to a partition another broker deleted as an unknown partition", async () => {
+    const url = database();
+    const [a, b] = [await broker(url), await broker(url)];
+    await a.createLog("t", 0, TOPIC_ID);
+    const cached = (await b.getLog("t", 0))!;
+    await a.deleteLogs("t");
+    await expect(cached.appendAsLeader(batch(["late"]))).rejects.toBeInstanceOf(UnknownTopicOrPartitionException);
   });
 
   it("tells the other brokers of the log start its retention check moved", async () => {
