@@ -128,7 +128,14 @@ export class TransactionCoordinator {
       const retried = expected.producerId === txn.producerId && expected.producerEpoch === txn.lastProducerEpoch && txn.state === "Empty";
       return retried ? { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch } : refused(ErrorCode.PRODUCER_FENCED);
     }
-    if (txn.state === "Ongoing") await this.fenceAndAbort(txn);
+    if (txn.state === "Ongoing") {
+      // Until the old instance's transaction is aborted the new one is told to retry, as Kafka does; the retry completes the abort.
+      const aborted = await this.fenceAndAbort(txn).then(
+        () => true,
+        () => false,
+      );
+      if (!aborted) return refused(ErrorCode.CONCURRENT_TRANSACTIONS);
+    }
     await this.bumpEpoch(txn);
     txn.txnTimeoutMs = txnTimeoutMs;
     await this.transition(txn, "Empty");
@@ -187,7 +194,9 @@ export class TransactionCoordinator {
     switch (t.state) {
       case "Ongoing":
         await this.transition(t, commit ? "PrepareCommit" : "PrepareAbort");
-        await this.writeMarkersAndComplete(t);
+        // Prepared is decided (Kafka answers then, and writes the markers after): markers that cannot
+        // be written now are written by the next request for the id or the next timeout check.
+        await this.writeMarkersAndComplete(t).catch(() => undefined);
         return ErrorCode.NONE;
       case "CompleteCommit":
         return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
