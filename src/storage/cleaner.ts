@@ -18,15 +18,15 @@
  * - control batches (transaction markers) are copied as they are. A compressed batch is read
  *   through its codec (record-compression.ts) and what it keeps is written with the same codec
  *   (zstd's uncompressed: no compressor here). One that cannot be decompressed (damaged, or past
- *   MAX_DECOMPRESSED_BATCH_BYTES) is copied as it is, its keys unmapped; while such a batch is in
+ *   record-compression's bound) is copied as it is, its keys unmapped; while such a batch is in
  *   the cleaned range no tombstone is removed, since the value it deletes could be inside.
  *
  * The work yields to the event loop between chunks, so the broker keeps serving; the active
  * segment is never read or written.
  */
-import { COMPRESSION_MASK, CONTROL_BATCH, TIMESTAMP_TYPE_LOG_APPEND_TIME, TRANSACTIONAL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
-import type { Codec, DecodedRecordBatch, Record } from "../codec/types.ts";
-import { compressBatch, decompressBatch } from "./record-compression.ts";
+import { COMPRESSION_MASK, CONTROL_BATCH, TIMESTAMP_TYPE_LOG_APPEND_TIME, TRANSACTIONAL_BATCH } from "../codec/batch-header.ts";
+import type { Codec, Record } from "../codec/types.ts";
+import { compressBatch, decodeDataBatch } from "./record-compression.ts";
 import type { FileBatch, LogSegment } from "./log-segment.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import { lastOffsetOf } from "./record-batches.ts";
@@ -55,8 +55,6 @@ export const DEFAULT_COMPACTION_CONFIG: CompactionConfig = {
 export const DELETE_HORIZON_FLAG = 0x40;
 /** How many batches are handled between two yields to the event loop. */
 const BATCHES_PER_YIELD = 256;
-/** A compressed batch that would decompress to more than this is copied as it is (a decompression bomb cannot fill memory). */
-const MAX_DECOMPRESSED_BATCH_BYTES = 128 * 1024 * 1024;
 /** Cleaned batches are written to the cleaned segment in writes of about this size. */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
 
@@ -164,7 +162,7 @@ class CleanRun {
         if (producerId >= 0n) this.lastBatchOfProducer.set(producerId, header.baseOffset);
         if ((attributes & CONTROL_BATCH) !== 0) openTransactions.delete(producerId);
         else if ((attributes & TRANSACTIONAL_BATCH) !== 0 && !openTransactions.has(producerId)) openTransactions.set(producerId, header.baseOffset);
-        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0 && !this.decode(segment.readBatch(batch))) this.unmappedKeys = true;
+        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0 && !decodeDataBatch(segment.readBatch(batch), this.options.codec)) this.unmappedKeys = true;
         if (!(await this.maybeYield())) return undefined;
       }
     }
@@ -194,7 +192,7 @@ class CleanRun {
       // A full map ends the section before this segment, once at least one segment is mapped.
       if (this.offsetMap.size >= this.options.maxMapEntries && segment.baseOffset > section.firstDirtyOffset) return segment.baseOffset;
       for (const batch of segment.batchesFrom(0)) {
-        const decoded = lastOffsetOf(batch.header) >= section.firstDirtyOffset && !this.isAborted(batch) ? this.decode(segment.readBatch(batch)) : undefined;
+        const decoded = lastOffsetOf(batch.header) >= section.firstDirtyOffset && !this.isAborted(batch) ? decodeDataBatch(segment.readBatch(batch), this.options.codec) : undefined;
         if (decoded) {
           for (const record of decoded.records) {
             const offset = decoded.baseOffset + BigInt(record.offsetDelta);
@@ -246,7 +244,7 @@ class CleanRun {
   private retainedBatch(segment: LogSegment, batch: FileBatch): Uint8Array | undefined {
     const bytes = segment.readBatch(batch);
     const { header } = batch;
-    const decoded = this.isAborted(batch) ? undefined : this.decode(bytes);
+    const decoded = this.isAborted(batch) ? undefined : decodeDataBatch(bytes, this.options.codec);
     if (!decoded) return bytes;
     const hasHorizon = (header.attributes & DELETE_HORIZON_FLAG) !== 0;
     const horizonPassed = hasHorizon && BigInt(this.now) >= header.firstTimestamp;
@@ -278,21 +276,6 @@ class CleanRun {
       records: kept.map((r) => ({ ...r, timestampDelta: timestampOf(r) - firstTimestamp })),
     });
     return compressBatch(encoded, header.attributes & COMPRESSION_MASK, this.crc32c);
-  }
-
-  /** A data batch's records, decompressed first if need be; undefined for a control batch or one that cannot be read. */
-  private decode(bytes: Uint8Array): DecodedRecordBatch | undefined {
-    const attributes = readBatchHeader(bytes).attributes;
-    if ((attributes & CONTROL_BATCH) !== 0) return undefined;
-    if ((attributes & COMPRESSION_MASK) === 0) return this.options.codec.decodeRecordBatch(bytes);
-    const decompressed = decompressBatch(bytes, MAX_DECOMPRESSED_BATCH_BYTES, this.crc32c);
-    if (!decompressed) return undefined;
-    try {
-      return this.options.codec.decodeRecordBatch(decompressed);
-    } catch {
-      // Compressed records are not validated on the way in (only the batch is): bad ones are left as they are.
-      return undefined;
-    }
   }
 
   /** Kafka's empty header for a producer's last batch: its offsets, producer fields and max timestamp, no records. */

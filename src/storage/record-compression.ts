@@ -10,7 +10,8 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import snappy from "snappyjs";
 import lz4 from "lz4js";
 import { Decompress as ZstdDecompress } from "fzstd";
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchField, COMPRESSION_MASK } from "../codec/batch-header.ts";
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchField, COMPRESSION_MASK, CONTROL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
+import type { Codec, DecodedRecordBatch } from "../codec/types.ts";
 
 const GZIP = 1;
 const SNAPPY = 2;
@@ -23,6 +24,27 @@ const XERIAL_HEADER = Uint8Array.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59,
 const XERIAL_BLOCK_BYTES = 32 * 1024;
 
 type Crc32c = (bytes: Uint8Array) => number;
+
+/** A compressed batch that would decompress to more than this is left as it is (a decompression bomb cannot fill memory). */
+export const MAX_DECOMPRESSED_BATCH_BYTES = 128 * 1024 * 1024;
+
+/**
+ * A data batch's records, decompressed first if need be: what compaction reads keys from.
+ * Undefined for a control batch, or one whose records cannot be read (compressed records are not
+ * validated on the way in, only the batch is).
+ */
+export function decodeDataBatch(bytes: Uint8Array, codec: Pick<Codec, "decodeRecordBatch" | "crc32c">): DecodedRecordBatch | undefined {
+  const { attributes } = readBatchHeader(bytes);
+  if ((attributes & CONTROL_BATCH) !== 0) return undefined;
+  if ((attributes & COMPRESSION_MASK) === 0) return codec.decodeRecordBatch(bytes);
+  const decompressed = decompressBatch(bytes, MAX_DECOMPRESSED_BATCH_BYTES, (b) => codec.crc32c(b));
+  if (!decompressed) return undefined;
+  try {
+    return codec.decodeRecordBatch(decompressed);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The batch with its records decompressed (compression bits cleared, length and CRC fixed); undefined

@@ -1,6 +1,7 @@
 // Brokers sharing one PostgreSQL database (storage.engine=postgres): any broker serves any
 // partition, offsets are assigned once across brokers, a Fetch waiting on one broker wakes when
 // another appends, and Metadata spreads leaders over the brokers that hold a live lease.
+import { execFileSync } from "node:child_process";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { expect, it } from "vitest";
 import type { RunningBroker } from "../../src/index.ts";
@@ -14,6 +15,8 @@ import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { batchSpans } from "../../src/storage/record-batches.ts";
 import { readBatchHeader } from "../../src/codec/batch-header.ts";
 import { codec } from "../storage/support.ts";
+import type { PostgresEngine } from "../../src/storage/postgres/postgres-engine.ts";
+import { OffsetCommit } from "../coordinator/messages.ts";
 
 function kafka(b: RunningBroker) {
   return new Kafka({ clientId: "pg-cluster", brokers: [`127.0.0.1:${b.port}`], logLevel: logLevel.NOTHING });
@@ -206,6 +209,29 @@ describeWith(["postgresql"], "brokers sharing PostgreSQL", () => {
     expect((await produceTo(raw, "doomed", valuesBatch(["after"]))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     raw.close();
     expect(errors).toEqual([]);
+  });
+
+  it("compact __consumer_offsets in the database, and keep each group's latest commit across a restart", async () => {
+    const url = database();
+    const [first] = await brokers(url, 1);
+    await first.broker.createTopic("tracked", 1);
+    const raw = await RawClient.connect(first.port);
+    for (let offset = 1n; offset <= 10n; offset++) {
+      const partitions = [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }];
+      const r = await raw.request(OffsetCommit.request, OffsetCommit.response, 8, { groupId: "committer", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "tracked", partitions }] });
+      expect(r.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+    }
+    raw.close();
+    const rows = () => Number(execFileSync("psql", [url, "-qtA", "-c", "SELECT count(*) FROM kafka_batches WHERE topic = '__consumer_offsets'"], { encoding: "utf8" }));
+    expect(rows()).toBe(10);
+    expect(await (first.broker.storage as PostgresEngine).cleanupLogs()).toBe(9);
+    expect(rows()).toBe(1);
+    await first.close();
+    const [again] = await brokers(url, 1);
+    const reader = kafka(again).admin();
+    await reader.connect();
+    expect(await reader.fetchOffsets({ groupId: "committer", topics: ["tracked"] })).toMatchObject([{ topic: "tracked", partitions: [{ partition: 0, offset: "10" }] }]);
+    await reader.disconnect();
   });
 
   it("serve no request before registering, so a joining broker never answers as a cluster of one", async () => {

@@ -128,14 +128,18 @@ export class PostgresEngine implements StorageEngine {
     for (const log of this.logs.values()) if (log.topic === topic) log.config = logConfigOf(topic, this.configRepository);
   }
 
-  /** The retention check on every partition in the database, one statement each (see PostgresLog.deleteOldBatches). */
+  /**
+   * The retention check on every partition in the database, one statement each (see
+   * PostgresLog.deleteOldBatches), and compaction of the compacted ones (PostgresLog.compact).
+   * Resolves with how many batches went.
+   */
   async cleanupLogs(nowMs = Date.now()): Promise<number> {
     const { rows } = await this.db.query<{ topic: string; partition: number }>("SELECT topic, partition FROM kafka_partitions ORDER BY topic, partition");
     let deleted = 0;
     for (const { topic, partition } of rows) {
       if (this.closed) break;
       const log = await this.getLog(topic, partition);
-      if (log) deleted += await log.deleteOldBatches(nowMs);
+      if (log) deleted += (await log.deleteOldBatches(nowMs)) + (await log.compact(nowMs));
     }
     return deleted;
   }

@@ -14,11 +14,12 @@ import { BATCH_HEADER_SIZE, BatchField, CONTROL_BATCH, readBatchHeader, setBaseO
 import type { Codec } from "../../codec/types.ts";
 import type { AppendRefusal, FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
 import { type AbortedTxn, AbortedTxnList } from "../transaction-index.ts";
-import { DEFAULT_LOG_CONFIG, type LogConfig } from "../log-config.ts";
+import { DEFAULT_LOG_CONFIG, type LogConfig, hasCompactPolicy } from "../log-config.ts";
 import { analyzeAndValidate } from "../log-validator.ts";
 import { OFFSET_OUT_OF_RANGE } from "../engine.ts";
 import { batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
 import { retentionLimits } from "../log-retention.ts";
+import { supersededBatches } from "../batch-compaction.ts";
 import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "../unified-log.ts";
 
 export const APPEND_CHANNEL = "kafka_append";
@@ -78,6 +79,13 @@ function advanceLogStartSql(cut: string): string {
 /** DeleteRecords: the start moves to $3. */
 const DELETE_RECORDS_SQL = advanceLogStartSql("$3::bigint");
 
+/** Deletes the batches compaction found superseded ($3, base offsets) and takes their bytes off the partition's size. */
+const COMPACT_SQL = `
+  WITH gone AS (
+    DELETE FROM kafka_batches WHERE topic = $1 AND partition = $2 AND base_offset = ANY($3::bigint[]) RETURNING length(bytes) AS n)
+  UPDATE kafka_partitions SET size_bytes = size_bytes - (SELECT coalesce(sum(n), 0) FROM gone)
+  WHERE topic = $1 AND partition = $2 RETURNING size_bytes::text`;
+
 /**
  * Retention (log-retention.ts's rules, each batch weighed as Kafka weighs a segment): the start
  * moves to the first batch that is neither past retention.ms (newest timestamp below $3; a batch
@@ -110,6 +118,8 @@ export class PostgresLog implements PartitionLog {
   /** Kept in memory: ProducerStates' scan of the log offers every abort marker again after a restart. */
   private readonly abortedTxns = new AbortedTxnList();
   private pending: PendingAppend[] = [];
+  /** The log's size after this broker last compacted it: what the dirty ratio is reckoned from. */
+  private compactedSize = 0;
   private inFlight = false;
   /** The statements writing `pending`, while they run. */
   private appending: Promise<void> | undefined;
@@ -154,6 +164,25 @@ export class PostgresLog implements PartitionLog {
     const params = [this.topic, this.partition, BigInt(Math.trunc(expiredBefore ?? 0)).toString()];
     if (retentionBytes === undefined) return this.advanceLogStart(RETENTION_BY_TIME_SQL, params);
     return this.advanceLogStart(RETENTION_BY_TIME_AND_SIZE_SQL, [...params, retentionBytes.toString()]);
+  }
+
+  /**
+   * Compaction (cleanup.policy=compact; batch-compaction.ts's rules): the batches whose every record
+   * is superseded go, in one statement, once the log has grown by min.cleanable.dirty.ratio since
+   * this broker's last compaction of it. Idempotent, so every broker sharing the database may run it.
+   */
+  async compact(nowMs: number): Promise<number> {
+    if (!hasCompactPolicy(this.config) || this.sizeBytes === 0) return 0;
+    if ((this.sizeBytes - this.compactedSize) / this.sizeBytes < this.config.minCleanableDirtyRatio) return 0;
+    const batches: Uint8Array[] = [];
+    for await (const batch of this.batches()) batches.push(batch);
+    const superseded = supersededBatches(batches, this.config, nowMs, this.codec);
+    if (superseded.length > 0) {
+      const { rows } = await this.db.query<{ size_bytes: string }>(COMPACT_SQL, [this.topic, this.partition, superseded.map(String)]);
+      if (rows.length > 0) this.sizeBytes = Number(rows[0].size_bytes);
+    }
+    this.compactedSize = this.sizeBytes;
+    return superseded.length;
   }
 
   private async advanceLogStart(sql: string, params: unknown[]): Promise<number> {

@@ -9,7 +9,7 @@ import { logConfig } from "../../../src/storage/log-config.ts";
 import { PostgresEngine } from "../../../src/storage/postgres/postgres-engine.ts";
 import { type LocalPostgres, startLocalPostgres } from "../../../scripts/local-postgres.mjs";
 import { describeWith } from "../../support/system-clients.ts";
-import { BASE_TIMESTAMP, batch, codec } from "../support.ts";
+import { BASE_TIMESTAMP, batch, codec, recordsIn } from "../support.ts";
 import { endTransactionMarkerBatch } from "../../../src/storage/end-transaction-marker.ts";
 import { BATCH_HEADER_SIZE, readBatchHeader } from "../../../src/codec/batch-header.ts";
 
@@ -66,6 +66,29 @@ describeWith(["postgresql"], "the postgres engine", () => {
     const cached = (await b.getLog("t", 0))!;
     await a.deleteLogs("t");
     await expect(cached.appendAsLeader(batch(["late"]))).rejects.toBeInstanceOf(UnknownTopicOrPartitionException);
+  });
+
+  it("compacts a compacted topic by whole batches, once it is dirty enough, and takes their bytes off its size", async () => {
+    const url = database();
+    const engine = await broker(url, { cleanupPolicy: ["compact"], minCleanableDirtyRatio: 0.5 });
+    const log = await engine.createLog("t", 0, TOPIC_ID);
+    const keyed = (key: string, value: string) =>
+      codec.encodeRecordBatch({
+        baseOffset: 0n, partitionLeaderEpoch: -1, attributes: 0, lastOffsetDelta: 0, firstTimestamp: BASE_TIMESTAMP, maxTimestamp: BASE_TIMESTAMP,
+        producerId: -1n, producerEpoch: -1, baseSequence: -1,
+        records: [{ attributes: 0, timestampDelta: 0n, offsetDelta: 0, key: new TextEncoder().encode(key), value: new TextEncoder().encode(value), headers: [] }],
+      });
+    for (const [k, v] of [["a", "1"], ["b", "1"], ["a", "2"], ["a", "3"]]) await log.appendAsLeader(keyed(k, v));
+    const before = log.size;
+    expect(await engine.cleanupLogs(Number(BASE_TIMESTAMP) + 1000)).toBe(2);
+    const read = await log.read(0n, 1 << 20, true);
+    if (read === OFFSET_OUT_OF_RANGE) throw new Error("out of range");
+    expect(recordsIn(read.records)).toEqual([{ offset: 1n, value: "1" }, { offset: 3n, value: "3" }]);
+    expect(log.size).toBe(before - 2 * keyed("a", "1").length);
+    expect(Number(psql(url, "SELECT size_bytes FROM kafka_partitions WHERE topic = 't'"))).toBe(log.size);
+    // One batch written since: a third of the log is dirty, under min.cleanable.dirty.ratio.
+    await log.appendAsLeader(keyed("b", "2"));
+    expect(await engine.cleanupLogs(Number(BASE_TIMESTAMP) + 1000)).toBe(0);
   });
 
   it("tells the other brokers of the log start its retention check moved", async () => {

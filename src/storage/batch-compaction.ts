@@ -1,0 +1,69 @@
+/**
+ * Compaction for an engine that keeps a log as rows of whole batches (the postgres engine): there
+ * is no segment to rewrite, so a batch goes as a whole once every record in it is superseded by a
+ * later record of its key, or is a tombstone (the latest record of its key) older than
+ * delete.retention.ms. Kafka's LogCleaner drops records one by one; whole batches are what a row
+ * can lose in place, and the batches of the internal topics (one group's offset commit, one
+ * transactional id's state) are superseded whole. As in the LogCleaner: control and transactional
+ * batches stay (a transaction's records may yet be aborted), so does each producer's last batch
+ * (its sequence), and a batch younger than min.compaction.lag.ms; a batch that cannot be read
+ * (damaged, or compressed past the bound) stays, and then no tombstone goes either, since the value
+ * it deletes could be inside.
+ */
+import { CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
+import type { Codec } from "../codec/types.ts";
+import type { LogConfig } from "./log-config.ts";
+import { decodeDataBatch } from "./record-compression.ts";
+
+interface ReadBatch {
+  baseOffset: bigint;
+  producerId: bigint;
+  maxTimestamp: bigint;
+  /** Its records; undefined when it is not compacted (a control or transactional batch, or one that cannot be read). */
+  records: { offset: bigint; key: string | null; tombstone: boolean }[] | undefined;
+  unreadable: boolean;
+}
+
+/** The base offsets of the batches of `batches` (a whole log, oldest first) that compaction removes. */
+export function supersededBatches(
+  batches: Iterable<Uint8Array>,
+  config: Pick<LogConfig, "deleteRetentionMs" | "minCompactionLagMs">,
+  nowMs: number,
+  codec: Pick<Codec, "decodeRecordBatch" | "crc32c">,
+): bigint[] {
+  const read = [...batches].map((bytes) => readBatch(bytes, codec));
+  const latest = new Map<string, bigint>();
+  const lastOfProducer = new Map<bigint, bigint>();
+  for (const batch of read) {
+    if (batch.producerId >= 0n) lastOfProducer.set(batch.producerId, batch.baseOffset);
+    for (const r of batch.records ?? []) if (r.key !== null) latest.set(r.key, r.offset);
+  }
+  const unreadable = read.some((batch) => batch.unreadable);
+  const youngest = BigInt(nowMs - config.minCompactionLagMs);
+  const tombstonesBefore = BigInt(nowMs - config.deleteRetentionMs);
+  return read
+    .filter((batch) => {
+      if (!batch.records || batch.records.length === 0 || batch.maxTimestamp > youngest) return false;
+      if (batch.producerId >= 0n && lastOfProducer.get(batch.producerId) === batch.baseOffset) return false;
+      return batch.records.every((r) => {
+        if (r.key === null) return false;
+        if (latest.get(r.key)! > r.offset) return true;
+        return r.tombstone && !unreadable && batch.maxTimestamp < tombstonesBefore;
+      });
+    })
+    .map((batch) => batch.baseOffset);
+}
+
+function readBatch(bytes: Uint8Array, codec: Pick<Codec, "decodeRecordBatch" | "crc32c">): ReadBatch {
+  const { baseOffset, producerId, maxTimestamp, attributes } = readBatchHeader(bytes);
+  const batch = { baseOffset, producerId, maxTimestamp, records: undefined, unreadable: false };
+  if ((attributes & (CONTROL_BATCH | TRANSACTIONAL_BATCH)) !== 0) return batch;
+  const decoded = decodeDataBatch(bytes, codec);
+  if (!decoded) return { ...batch, unreadable: true };
+  const records = decoded.records.map((r) => ({
+    offset: baseOffset + BigInt(r.offsetDelta),
+    key: r.key && Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength).toString("latin1"),
+    tombstone: r.value === null,
+  }));
+  return { ...batch, records };
+}
