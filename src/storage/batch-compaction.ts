@@ -24,34 +24,42 @@ interface ReadBatch {
   unreadable: boolean;
 }
 
-/** The base offsets of the batches of `batches` (a whole log, oldest first) that compaction removes. */
-export function supersededBatches(
-  batches: Iterable<Uint8Array>,
+/**
+ * The base offsets of the batches of a log (`batches()` reads it whole, oldest first; it is read
+ * twice, one batch at a time, so only the keys are held) that compaction removes.
+ */
+export async function supersededBatches(
+  batches: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   config: Pick<LogConfig, "deleteRetentionMs" | "minCompactionLagMs">,
   nowMs: number,
   codec: Pick<Codec, "decodeRecordBatch" | "crc32c">,
-): bigint[] {
-  const read = [...batches].map((bytes) => readBatch(bytes, codec));
+): Promise<bigint[]> {
   const latest = new Map<string, bigint>();
   const lastOfProducer = new Map<bigint, bigint>();
-  for (const batch of read) {
+  let unreadable = false;
+  for await (const bytes of batches()) {
+    const batch = readBatch(bytes, codec);
     if (batch.producerId >= 0n) lastOfProducer.set(batch.producerId, batch.baseOffset);
+    unreadable ||= batch.unreadable;
     for (const r of batch.records ?? []) if (r.key !== null) latest.set(r.key, r.offset);
   }
-  const unreadable = read.some((batch) => batch.unreadable);
   const youngest = BigInt(nowMs - config.minCompactionLagMs);
   const tombstonesBefore = BigInt(nowMs - config.deleteRetentionMs);
-  return read
-    .filter((batch) => {
-      if (!batch.records || batch.records.length === 0 || batch.maxTimestamp > youngest) return false;
-      if (batch.producerId >= 0n && lastOfProducer.get(batch.producerId) === batch.baseOffset) return false;
-      return batch.records.every((r) => {
-        if (r.key === null) return false;
-        if (latest.get(r.key)! > r.offset) return true;
-        return r.tombstone && !unreadable && batch.maxTimestamp < tombstonesBefore;
-      });
-    })
-    .map((batch) => batch.baseOffset);
+  const superseded: bigint[] = [];
+  for await (const bytes of batches()) {
+    const batch = readBatch(bytes, codec);
+    if (!batch.records || batch.records.length === 0 || batch.maxTimestamp > youngest) continue;
+    if (batch.producerId >= 0n && lastOfProducer.get(batch.producerId) === batch.baseOffset) continue;
+    const gone = batch.records.every((r) => {
+      if (r.key === null) return false;
+      // A record appended between the two reads has no entry: it stays.
+      const last = latest.get(r.key);
+      if (last !== undefined && last > r.offset) return true;
+      return r.tombstone && last === r.offset && !unreadable && batch.maxTimestamp < tombstonesBefore;
+    });
+    if (gone) superseded.push(batch.baseOffset);
+  }
+  return superseded;
 }
 
 function readBatch(bytes: Uint8Array, codec: Pick<Codec, "decodeRecordBatch" | "crc32c">): ReadBatch {

@@ -22,23 +22,23 @@ function batch(baseOffset: bigint, records: [string | null, string | null][], op
 }
 
 describe("supersededBatches", () => {
-  it("removes a batch once every record in it has a later record of its key, and keeps the latest of each", () => {
+  it("removes a batch once every record in it has a later record of its key, and keeps the latest of each", async () => {
     const log = [batch(0n, [["a", "1"], ["b", "1"]]), batch(2n, [["a", "2"]]), batch(3n, [["b", "2"], ["c", "1"]]), batch(5n, [["a", "3"]])];
-    expect(supersededBatches(log, config, NOW, codec)).toEqual([0n, 2n]);
+    expect(await supersededBatches(() => log, config, NOW, codec)).toEqual([0n, 2n]);
   });
 
-  it("keeps a tombstone until delete.retention.ms has passed, and the values it deleted go at once", () => {
+  it("keeps a tombstone until delete.retention.ms has passed, and the values it deleted go at once", async () => {
     const log = [batch(0n, [["a", "1"]]), batch(1n, [["a", null]])];
-    expect(supersededBatches(log, config, NOW, codec)).toEqual([0n]);
-    expect(supersededBatches(log, config, NOW + DAY, codec)).toEqual([0n, 1n]);
+    expect(await supersededBatches(() => log, config, NOW, codec)).toEqual([0n]);
+    expect(await supersededBatches(() => log, config, NOW + DAY, codec)).toEqual([0n, 1n]);
   });
 
-  it("reads compressed batches", () => {
+  it("reads compressed batches", async () => {
     const log = [compressBatch(batch(0n, [["a", "1"]]), 1, (b) => codec.crc32c(b)), batch(1n, [["a", "2"]])];
-    expect(supersededBatches(log, config, NOW, codec)).toEqual([0n]);
+    expect(await supersededBatches(() => log, config, NOW, codec)).toEqual([0n]);
   });
 
-  it("keeps transactional batches, records without a key, each producer's last batch, and batches younger than min.compaction.lag.ms", () => {
+  it("keeps transactional batches, records without a key, each producer's last batch, and batches younger than min.compaction.lag.ms", async () => {
     const later = batch(10n, [["a", "9"], ["b", "9"], ["c", "9"], ["d", "9"]]);
     const log = [
       batch(0n, [["a", "1"]], { producerId: 5n, attributes: TRANSACTIONAL_BATCH }),
@@ -47,14 +47,14 @@ describe("supersededBatches", () => {
       batch(3n, [["d", "1"]], { timestamp: BigInt(NOW) }),
       later,
     ];
-    expect(supersededBatches(log, { ...config, minCompactionLagMs: 500 }, NOW, codec)).toEqual([]);
+    expect(await supersededBatches(() => log, { ...config, minCompactionLagMs: 500 }, NOW, codec)).toEqual([]);
   });
 
-  it("keeps every tombstone while a batch it cannot read is in the log", () => {
+  it("keeps every tombstone while a batch it cannot read is in the log", async () => {
     const unreadable = Buffer.from(batch(0n, [["z", "1"]]));
     unreadable.writeInt16BE(1, 21); // flagged gzip, not compressed
     unreadable.writeUInt32BE(codec.crc32c(unreadable.subarray(21)), 17);
     const log = [new Uint8Array(unreadable), batch(1n, [["a", null]])];
-    expect(supersededBatches(log, config, NOW + DAY, codec)).toEqual([]);
+    expect(await supersededBatches(() => log, config, NOW + DAY, codec)).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ const APPEND_SQL = `
     SELECT $1::text, $2::int, p.base + d.rel, p.base + d.rel + d.last_delta, d.max_ts,
            overlay(substring($7::bytea FROM d.pos FOR d.len) PLACING int8send(p.base + d.rel) FROM 1 FOR 8)
     FROM p, unnest($4::bigint[], $5::bigint[], $6::bigint[], $10::int[], $11::int[]) AS d(rel, last_delta, max_ts, pos, len))
-  SELECT base::text, pg_notify('${APPEND_CHANNEL}', $1::text || ' ' || $2::text || ' ' || next_offset::text || ' ' || size_bytes::text) FROM p`;
+  SELECT base::text, size_bytes::text, pg_notify('${APPEND_CHANNEL}', $1::text || ' ' || $2::text || ' ' || next_offset::text || ' ' || size_bytes::text) FROM p`;
 
 /**
  * Moves the log start offset forward to `cut` and deletes the batches wholly below it, in one
@@ -79,6 +79,8 @@ function advanceLogStartSql(cut: string): string {
 /** DeleteRecords: the start moves to $3. */
 const DELETE_RECORDS_SQL = advanceLogStartSql("$3::bigint");
 
+/** Superseded batches deleted per statement. */
+const COMPACT_DELETE_ROWS = 10_000;
 /** Deletes the batches compaction found superseded ($3, base offsets) and takes their bytes off the partition's size. */
 const COMPACT_SQL = `
   WITH gone AS (
@@ -174,11 +176,10 @@ export class PostgresLog implements PartitionLog {
   async compact(nowMs: number): Promise<number> {
     if (!hasCompactPolicy(this.config) || this.sizeBytes === 0) return 0;
     if ((this.sizeBytes - this.compactedSize) / this.sizeBytes < this.config.minCleanableDirtyRatio) return 0;
-    const batches: Uint8Array[] = [];
-    for await (const batch of this.batches()) batches.push(batch);
-    const superseded = supersededBatches(batches, this.config, nowMs, this.codec);
-    if (superseded.length > 0) {
-      const { rows } = await this.db.query<{ size_bytes: string }>(COMPACT_SQL, [this.topic, this.partition, superseded.map(String)]);
+    const superseded = await supersededBatches(() => this.batches(), this.config, nowMs, this.codec);
+    for (let i = 0; i < superseded.length; i += COMPACT_DELETE_ROWS) {
+      const offsets = superseded.slice(i, i + COMPACT_DELETE_ROWS).map(String);
+      const { rows } = await this.db.query<{ size_bytes: string }>(COMPACT_SQL, [this.topic, this.partition, offsets]);
       if (rows.length > 0) this.sizeBytes = Number(rows[0].size_bytes);
     }
     this.compactedSize = this.sizeBytes;
@@ -274,7 +275,7 @@ export class PostgresLog implements PartitionLog {
       const bytes = group.length === 1 ? asBuffer(group[0].batches) : Buffer.concat(group.map((a) => a.batches));
       try {
         const params = [this.topic, this.partition, offset.toString(), rel, lastDelta, maxTs, bytes, bytesSize, expectedEnd?.toString() ?? null, position, length];
-        const { rows } = await this.db.query<{ base: string }>(APPEND_SQL, params);
+        const { rows } = await this.db.query<{ base: string; size_bytes: string }>(APPEND_SQL, params);
         // Another broker appended first (or the partition is gone): the caller looks again.
         if (rows.length === 0 && expectedEnd !== undefined) {
           group[0].resolve(undefined);
@@ -282,7 +283,8 @@ export class PostgresLog implements PartitionLog {
         }
         if (rows.length === 0) throw new UnknownTopicOrPartitionException(`partition ${this.topic}-${this.partition} no longer exists`);
         let base = BigInt(rows[0].base);
-        this.advanceEnd(base + offset, this.sizeBytes + bytesSize);
+        // The row's size, not this broker's sum: the NOTIFY of this very append may have been counted already.
+        this.advanceEnd(base + offset, Number(rows[0].size_bytes));
         for (const append of group) {
           const info = { baseOffset: base, lastOffset: base + append.count - 1n, logAppendTime: append.logAppendTime };
           let next = base;

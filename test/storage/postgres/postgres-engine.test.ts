@@ -84,8 +84,7 @@ describeWith(["postgresql"], "the postgres engine", () => {
     const read = await log.read(0n, 1 << 20, true);
     if (read === OFFSET_OUT_OF_RANGE) throw new Error("out of range");
     expect(recordsIn(read.records)).toEqual([{ offset: 1n, value: "1" }, { offset: 3n, value: "3" }]);
-    expect(log.size).toBe(before - 2 * keyed("a", "1").length);
-    expect(Number(psql(url, "SELECT size_bytes FROM kafka_partitions WHERE topic = 't'"))).toBe(log.size);
+    expect(Number(psql(url, "SELECT size_bytes FROM kafka_partitions WHERE topic = 't'"))).toBe(before - 2 * keyed("a", "1").length);
     // One batch written since: a third of the log is dirty, under min.cleanable.dirty.ratio.
     await log.appendAsLeader(keyed("b", "2"));
     expect(await engine.cleanupLogs(Number(BASE_TIMESTAMP) + 1000)).toBe(0);
