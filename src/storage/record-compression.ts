@@ -1,6 +1,7 @@
 /**
- * The compression codecs of Kafka's record batches (attributes bits 0-2), for the LogCleaner, which
- * must read the keys of compressed batches and write back what it keeps: gzip (node:zlib), snappy
+ * The compression codecs of Kafka's record batches (attributes bits 0-2), for compaction, which must
+ * read the keys of compressed batches (the LogCleaner, and the postgres engine's batch compaction)
+ * and, in the LogCleaner, write back what it keeps: gzip (node:zlib), snappy
  * (snappyjs, in the xerial framing Kafka's Java client writes; unframed snappy is read too), lz4
  * (lz4js, LZ4 frames) and zstd (fzstd, which only decompresses: the cleaner writes what it keeps of a
  * zstd batch uncompressed). The records section follows the batch header; the batch length and
