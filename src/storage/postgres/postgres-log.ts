@@ -310,15 +310,18 @@ export class PostgresLog implements PartitionLog {
   async read(fetchOffset: bigint, maxBytes: number, minOneBatch: boolean): Promise<FetchDataInfo | typeof OFFSET_OUT_OF_RANGE> {
     if (fetchOffset > this.endOffset || fetchOffset < this.startOffset) await this.refresh();
     if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) return OFFSET_OUT_OF_RANGE;
-    const { rows } = await this.db.query<{ bytes: Buffer }>(
-      `SELECT bytes FROM (
+    const { rows: text } = await this.db.query<{ b64: string }>(
+      `SELECT encode(bytes, 'base64') AS b64 FROM (
          SELECT bytes, sum(length(bytes)) OVER (ORDER BY last_offset) AS upto
          FROM kafka_batches WHERE topic = $1 AND partition = $2 AND last_offset >= $3
          ORDER BY last_offset LIMIT ${READ_ROW_LIMIT}) b
        WHERE upto <= $4 OR ($5 AND upto = length(bytes))`,
       [this.topic, this.partition, fetchOffset.toString(), maxBytes, minOneBatch],
     );
-    // Offsets are contiguous here, so a missing batch holding fetchOffset was deleted by another broker's retention or DeleteRecords.
+    // base64 rather than the driver's hex: a third more bytes instead of twice as many (node-postgres cannot read bytea in binary).
+    const rows = text.map((r) => ({ bytes: Buffer.from(r.b64, "base64") }));
+    // A missing batch holding fetchOffset was deleted by retention or DeleteRecords (here or on another
+    // broker: the start moved) or by compaction (a gap: the next batch is served).
     if ((rows.length === 0 && fetchOffset < this.endOffset) || (rows.length > 0 && readBatchHeader(rows[0].bytes).baseOffset > fetchOffset)) {
       await this.refresh();
       if (fetchOffset < this.startOffset) return OFFSET_OUT_OF_RANGE;
