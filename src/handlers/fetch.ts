@@ -17,7 +17,7 @@ import { batchSpans, batchesBefore, lastOffsetOf } from "../storage/record-batch
 /** Fetch's isolation_level: 0 read_uncommitted (up to the high watermark), 1 read_committed (up to the last stable offset). */
 export const READ_COMMITTED = 1;
 import { storageErrorCode } from "./storage-errors.ts";
-import { maxBytesInQuotaWindow, recordAndThrottle, unrecord } from "../quota/throttle.ts";
+import { clientQuota, recordAndThrottle } from "../quota/throttle.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -34,17 +34,20 @@ export const fetch = defineApi(
   encodeFetchResponse,
   async (ctx, req): Promise<FetchResponse> => {
     const logs = await resolveLogs(ctx, req);
-    let response = await read(ctx, req, logs);
+    const quota = clientQuota(ctx, ctx.broker.quotas.fetch);
+    // The request's max_bytes, capped by fetch.max.bytes and by what the client's quota allows in a window.
+    const maxBytes = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes, quota.maxValueInWindow);
+    let response = await read(ctx, req, logs, maxBytes);
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     const waitable = [...logs.values()].filter((log): log is PartitionLog => typeof log !== "number");
     while (response.bytes < req.minBytes && Date.now() < deadline && waitable.length > 0) {
       const appended = await waitForAppend(waitable, deadline - Date.now(), ctx.signal);
       if (!appended) break;
-      response = await read(ctx, req, logs);
+      response = await read(ctx, req, logs, maxBytes);
     }
     // Over the quota, Kafka answers with no data: the records are read again once the throttle has passed.
-    const throttleTimeMs = recordAndThrottle(ctx, ctx.broker.quotas.fetch, response.bytes);
-    if (throttleTimeMs > 0) unrecord(ctx, ctx.broker.quotas.fetch, response.bytes);
+    const throttleTimeMs = recordAndThrottle(ctx, quota, response.bytes);
+    if (throttleTimeMs > 0) quota.unrecord(response.bytes, Date.now());
     return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: throttleTimeMs > 0 ? [] : response.topics };
   },
 );
@@ -75,12 +78,11 @@ function topicName(ctx: RequestContext, name: string | undefined, topicId: strin
 }
 
 /**
- * One budget for the whole response: the request's max_bytes capped by the broker's
- * fetch.max.bytes, drawn down by every partition in order, so a partition named twice reads
- * against what is left, not afresh.
+ * One budget for the whole response (`maxBytes`), drawn down by every partition in order, so a
+ * partition named twice reads against what is left, not afresh.
  */
-async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, PartitionLog | number>) {
-  let budget = Math.min(req.maxBytes ?? 0x7fffffff, ctx.broker.config.fetchMaxBytes, maxBytesInQuotaWindow(ctx, ctx.broker.quotas.fetch));
+async function read(ctx: RequestContext, req: FetchRequest, logs: Map<PartitionKey, PartitionLog | number>, maxBytes: number) {
+  let budget = maxBytes;
   let bytes = 0;
   const topics: FetchableTopicResponse[] = await mapInOrder([...req.topics.entries()], async ([ti, t]) => {
     const name = topicName(ctx, t.topic, t.topicId);

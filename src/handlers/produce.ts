@@ -12,7 +12,7 @@ import { readBatchHeader } from "../codec/batch-header.ts";
 import { isControlBatch, isTransactionalBatch } from "../storage/end-transaction-marker.ts";
 import { storageErrorCode } from "./storage-errors.ts";
 import { AclOperation, ResourceType } from "../security/acl.ts";
-import { recordAndThrottle } from "../quota/throttle.ts";
+import { clientQuota, recordAndThrottle } from "../quota/throttle.ts";
 
 /**
  * Validates each partition's batches in the codec (lengths, magic 2, CRC-32C, record structure),
@@ -47,7 +47,7 @@ export const produce = defineApi(
       })),
     );
     const bytes = req.topicData.reduce((n, t) => t.partitionData.reduce((m, p) => m + (p.records?.length ?? 0), n), 0);
-    const throttleTimeMs = recordAndThrottle(ctx, ctx.broker.quotas.produce, bytes);
+    const throttleTimeMs = recordAndThrottle(ctx, clientQuota(ctx, ctx.broker.quotas.produce), bytes);
     // acks=0: the client expects no response at all (a throttle still holds its next request back).
     if (req.acks === 0) return null;
     return { responses, throttleTimeMs };

@@ -36,6 +36,21 @@ interface AppliedQuota {
 const user = (name: string | null): QuotaEntityPart => ({ entityType: "user", entityName: name });
 const client = (name: string | null): QuotaEntityPart => ({ entityType: "client-id", entityName: name });
 
+/** One client's quota, resolved once per request. */
+export interface ClientQuota {
+  /**
+   * The most bytes it lets through in one window (Infinity without a quota): Kafka caps a Fetch
+   * there, so a response it may be sent at all fits the quota.
+   */
+  readonly maxValueInWindow: number;
+  /** Counts `bytes`; returns how long the client must wait (0 when within its quota or without one). */
+  recordAndGetThrottleTimeMs(bytes: number, nowMs: number): number;
+  /** Takes back bytes recorded for a response that was not sent (a throttled Fetch is answered empty). */
+  unrecord(bytes: number, nowMs: number): void;
+}
+
+const UNLIMITED: ClientQuota = { maxValueInWindow: Infinity, recordAndGetThrottleTimeMs: () => 0, unrecord: () => {} };
+
 export class ClientQuotaManager {
   private readonly sensors = new Map<string, RateSensor>();
 
@@ -45,34 +60,22 @@ export class ClientQuotaManager {
     private readonly config: QuotaConfig,
   ) {}
 
-  /**
-   * Counts `bytes` against the quota of `userName` / `clientId`; returns how long the client must
-   * wait (0 when within its quota or without one).
-   */
-  recordAndGetThrottleTimeMs(userName: string, clientId: string, bytes: number, nowMs: number): number {
+  /** The quota of `userName` / `clientId`. */
+  forClient(userName: string, clientId: string): ClientQuota {
     const quota = this.quotaFor(userName, clientId);
-    if (!quota) return 0;
-    const sensor = this.sensorFor(quota.sensor, nowMs);
-    sensor.record(bytes, nowMs);
-    const rate = sensor.rate(nowMs);
-    if (rate <= quota.bound) return 0;
-    const windowMs = sensor.windowMs(nowMs);
-    return Math.min(Math.round(((rate - quota.bound) / quota.bound) * windowMs), this.fullWindowMs());
-  }
-
-  /**
-   * The most bytes the client's quota lets through in one window (Kafka caps a Fetch there, so a
-   * response it may be sent at all fits the quota).
-   */
-  maxValueInQuotaWindow(userName: string, clientId: string): number {
-    const quota = this.quotaFor(userName, clientId);
-    return quota ? quota.bound * (this.config.quotaWindowNum - 1) * this.config.quotaWindowSizeSeconds : Infinity;
-  }
-
-  /** Takes back bytes recorded for a response that was not sent (a throttled Fetch is answered empty). */
-  unrecord(userName: string, clientId: string, bytes: number, nowMs: number): void {
-    const quota = this.quotaFor(userName, clientId);
-    if (quota) this.sensors.get(quota.sensor)?.record(-bytes, nowMs);
+    if (!quota) return UNLIMITED;
+    const { bound } = quota;
+    return {
+      maxValueInWindow: bound * (this.config.quotaWindowNum - 1) * this.config.quotaWindowSizeSeconds,
+      recordAndGetThrottleTimeMs: (bytes, nowMs) => {
+        const sensor = this.sensorFor(quota.sensor, nowMs);
+        sensor.record(bytes, nowMs);
+        const rate = sensor.rate(nowMs);
+        if (rate <= bound) return 0;
+        return Math.min(Math.round(((rate - bound) / bound) * sensor.windowMs(nowMs)), this.fullWindowMs());
+      },
+      unrecord: (bytes, nowMs) => this.sensors.get(quota.sensor)?.record(-bytes, nowMs),
+    };
   }
 
   private quotaFor(userName: string, clientId: string): AppliedQuota | undefined {
