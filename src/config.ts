@@ -167,7 +167,7 @@ export const BROKER_CONFIGS: readonly ConfigKey[] = [
   ...LOG_BROKER_CONFIGS.map((k) => ({ ...k, readOnly: true })),
 ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((k) => [k.name, k]));
+export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((k) => [k.name, k]));
 
 /** The value of a broker config: from `props` if given there (and not empty), else its default; a bad value throws. */
 function brokerValue<T extends ConfigValue>(props: Map<string, string>, name: string): T {

@@ -11,8 +11,7 @@ import {
   encodeAddPartitionsToTxnResponse,
 } from "../protocol/generated/add-partitions-to-txn-response.ts";
 import { fencedForVersion } from "./producer-fenced.ts";
-import { AclOperation, ResourceType } from "../security/acl.ts";
-import { mayWriteTransaction } from "./resource-access.ts";
+import { mayWriteTopic, mayWriteTransaction } from "./resource-access.ts";
 import { type TopicPartition, partitionKey } from "../coordinator/transaction-metadata.ts";
 
 interface Transaction {
@@ -70,7 +69,7 @@ async function addPartitions(ctx: RequestContext, t: Transaction): Promise<AddPa
       })),
     }));
   if (!mayWriteTransaction(ctx, t.transactionalId)) return results(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-  const writable = (topic: string) => ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic);
+  const writable = (topic: string) => mayWriteTopic(ctx, topic);
   if (t.topics.some((topic) => !writable(topic.name))) {
     return results((topic) => (writable(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
   }

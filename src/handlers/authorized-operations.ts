@@ -5,7 +5,7 @@
  * allowed, as Kafka answers; with one, the principal's own (RequestContext.authorizedOperations).
  */
 import type { RequestContext } from "./api.ts";
-import { CLUSTER_NAME, ResourceType } from "../security/acl.ts";
+import { ResourceType } from "../security/acl.ts";
 
 export type AclResourceType = "TOPIC" | "GROUP" | "CLUSTER";
 
@@ -22,4 +22,3 @@ export function authorizedOperationsIf(requested: boolean | undefined, ctx: Requ
   return requested ? authorizedOperations(ctx, resourceType, name) : AUTHORIZED_OPERATIONS_OMITTED;
 }
 
-export const CLUSTER_RESOURCE_NAME = CLUSTER_NAME;

@@ -4,7 +4,7 @@
  * override, then the broker configs standing in for it, then the default).
  */
 import { type ConfigKey, ConfigType } from "../config-def.ts";
-import { BROKER_CONFIGS } from "../config.ts";
+import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME } from "../config.ts";
 import { TOPIC_CONFIGS, type TopicConfigKey } from "../storage/log-config.ts";
 
 /** DescribeConfigs' config_source numbering. */
@@ -47,7 +47,6 @@ function brokerSynonyms(staticConfigs: ReadonlyMap<string, string>, key: ConfigK
   return synonyms;
 }
 
-const BROKER_KEY_BY_NAME = new Map(BROKER_CONFIGS.map((k) => [k.name, k]));
 
 /**
  * A topic config: its override, else the first broker synonym set in server.properties (with
@@ -58,10 +57,10 @@ function topicEntry(key: TopicConfigKey, staticConfigs: ReadonlyMap<string, stri
   const override = overrides.get(key.name);
   if (override !== undefined) synonyms.push({ name: key.name, value: override, source: ConfigSource.TOPIC_CONFIG });
   for (const s of key.synonyms) {
-    synonyms.push(...brokerSynonyms(staticConfigs, BROKER_KEY_BY_NAME.get(s.name)!).filter((b) => b.source !== ConfigSource.DEFAULT_CONFIG));
+    synonyms.push(...brokerSynonyms(staticConfigs, BROKER_CONFIG_BY_NAME.get(s.name)!).filter((b) => b.source !== ConfigSource.DEFAULT_CONFIG));
   }
   const last = key.synonyms[key.synonyms.length - 1];
-  synonyms.push({ name: last.name, value: BROKER_KEY_BY_NAME.get(last.name)!.default, source: ConfigSource.DEFAULT_CONFIG });
+  synonyms.push({ name: last.name, value: BROKER_CONFIG_BY_NAME.get(last.name)!.default, source: ConfigSource.DEFAULT_CONFIG });
   const result = entry(key, synonyms, false);
   // The value is the topic config's own: a broker synonym counted in hours or minutes is converted.
   const from = key.synonyms.find((s) => s.name === synonyms[0].name);

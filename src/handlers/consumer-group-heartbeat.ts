@@ -1,6 +1,6 @@
 import { defineApi } from "./api.ts";
+import { mayReadGroup } from "./resource-access.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
-import { AclOperation, ResourceType } from "../security/acl.ts";
 import { CONSUMER_GROUP_HEARTBEAT_REQUEST, decodeConsumerGroupHeartbeatRequest } from "../protocol/generated/consumer-group-heartbeat-request.ts";
 import { type ConsumerGroupHeartbeatResponse, encodeConsumerGroupHeartbeatResponse } from "../protocol/generated/consumer-group-heartbeat-response.ts";
 
@@ -12,7 +12,7 @@ export const consumerGroupHeartbeat = defineApi(
   decodeConsumerGroupHeartbeatRequest,
   encodeConsumerGroupHeartbeatResponse,
   async (ctx, req): Promise<ConsumerGroupHeartbeatResponse> => {
-    if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+    if (!mayReadGroup(ctx, req.groupId)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
     const r = await ctx.broker.consumerGroups.heartbeat({

@@ -2,8 +2,8 @@ import { defineApi } from "./api.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_CLUSTER_REQUEST, decodeDescribeClusterRequest } from "../protocol/generated/describe-cluster-request.ts";
 import { type DescribeClusterResponse, encodeDescribeClusterResponse } from "../protocol/generated/describe-cluster-response.ts";
-import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
-import { AclOperation } from "../security/acl.ts";
+import { AUTHORIZED_OPERATIONS_OMITTED, authorizedOperationsIf } from "./authorized-operations.ts";
+import { AclOperation, CLUSTER_NAME } from "../security/acl.ts";
 import { mayOnCluster } from "./resource-access.ts";
 
 /** v1 endpoint types: this listener serves brokers; controllers are asked at their own listener. */
@@ -34,7 +34,7 @@ export const describeCluster = defineApi(
       errorMessage: null,
       controllerId: broker.config.nodeId,
       brokers: broker.liveBrokers(ctx.listener, ctx.localAddress).map(({ nodeId, ...endpoint }) => ({ brokerId: nodeId, ...endpoint })),
-      clusterAuthorizedOperations: authorizedOperationsIf(req.includeClusterAuthorizedOperations, ctx, "CLUSTER", CLUSTER_RESOURCE_NAME),
+      clusterAuthorizedOperations: authorizedOperationsIf(req.includeClusterAuthorizedOperations, ctx, "CLUSTER", CLUSTER_NAME),
     };
   },
 );

@@ -1,8 +1,8 @@
 import { defineApi, mapInOrder } from "./api.ts";
+import { mayReadTopic } from "./resource-access.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { DESCRIBE_PRODUCERS_REQUEST, decodeDescribeProducersRequest } from "../protocol/generated/describe-producers-request.ts";
 import { type DescribeProducersResponse, encodeDescribeProducersResponse } from "../protocol/generated/describe-producers-response.ts";
-import { AclOperation, ResourceType } from "../security/acl.ts";
 
 /** The idempotent and transactional producers each partition's log knows (`kafka-transactions.sh describe-producers`). */
 export const describeProducers = defineApi(
@@ -16,7 +16,7 @@ export const describeProducers = defineApi(
     topics: await mapInOrder(req.topics, async (t) => ({
       name: t.name,
       partitions: await mapInOrder(t.partitionIndexes, async (partitionIndex) => {
-        if (!ctx.authorize(AclOperation.READ, ResourceType.TOPIC, t.name)) {
+        if (!mayReadTopic(ctx, t.name)) {
           return { partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
         }
         const log = await ctx.broker.partitionLog(t.name, partitionIndex);

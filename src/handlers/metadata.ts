@@ -1,10 +1,11 @@
 import { defineApi, type RequestContext } from "./api.ts";
+import { CLUSTER_NAME } from "../security/acl.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { METADATA_REQUEST, decodeMetadataRequest } from "../protocol/generated/metadata-request.ts";
 import { type MetadataResponse, type MetadataResponseTopic, encodeMetadataResponse } from "../protocol/generated/metadata-response.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { TopicExistsError } from "../storage/cluster-metadata.ts";
-import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME, authorizedOperationsIf } from "./authorized-operations.ts";
+import { AUTHORIZED_OPERATIONS_OMITTED, authorizedOperationsIf } from "./authorized-operations.ts";
 import { collidingTopicError, topicNameError } from "./topic-name.ts";
 import { storageErrorCode } from "./storage-errors.ts";
 import { mayCreateTopic, mayDescribeTopic } from "./resource-access.ts";
@@ -49,7 +50,7 @@ export const metadata = defineApi(
       controllerId: broker.config.nodeId,
       topics,
       // Only v8-10 can ask; later versions use DescribeCluster.
-      clusterAuthorizedOperations: authorizedOperationsIf(req.includeClusterAuthorizedOperations, ctx, "CLUSTER", CLUSTER_RESOURCE_NAME),
+      clusterAuthorizedOperations: authorizedOperationsIf(req.includeClusterAuthorizedOperations, ctx, "CLUSTER", CLUSTER_NAME),
     };
   },
 );

@@ -4,8 +4,7 @@ import { OFFSET_COMMIT_REQUEST, type OffsetCommitRequestPartition, decodeOffsetC
 import { type OffsetCommitResponse, encodeOffsetCommitResponse } from "../protocol/generated/offset-commit-response.ts";
 import type { TopicPartitionOffset } from "../coordinator/group-metadata-manager.ts";
 import { storageErrorCode } from "./storage-errors.ts";
-import { AclOperation, ResourceType } from "../security/acl.ts";
-import { mayReadGroup } from "./resource-access.ts";
+import { mayReadGroup, mayReadTopic } from "./resource-access.ts";
 
 /** offset.metadata.max.bytes */
 const MAX_METADATA_LENGTH = 4096;
@@ -63,7 +62,7 @@ export const offsetCommit = defineApi(
 
 /** Also TxnOffsetCommit's: an unknown partition, or metadata longer than offset.metadata.max.bytes. */
 export function partitionError(ctx: RequestContext, topic: string, p: Pick<OffsetCommitRequestPartition, "partitionIndex" | "committedMetadata">): number {
-  if (!ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (!mayReadTopic(ctx, topic)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
   if (!ctx.broker.metadata.topicByName(topic)?.partitions.has(p.partitionIndex)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   if (p.committedMetadata !== null && p.committedMetadata.length > MAX_METADATA_LENGTH) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
   return ErrorCode.NONE;

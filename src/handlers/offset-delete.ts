@@ -1,4 +1,5 @@
 import { defineApi } from "./api.ts";
+import { mayReadTopic } from "./resource-access.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
 import { OFFSET_DELETE_REQUEST, decodeOffsetDeleteRequest } from "../protocol/generated/offset-delete-request.ts";
 import { type OffsetDeleteResponse, encodeOffsetDeleteResponse } from "../protocol/generated/offset-delete-response.ts";
@@ -17,7 +18,7 @@ export const offsetDelete = defineApi(
   encodeOffsetDeleteResponse,
   async (ctx, req): Promise<OffsetDeleteResponse> => {
     if (!ctx.authorize(AclOperation.DELETE, ResourceType.GROUP, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
-    const readable = (topic: string) => ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic);
+    const readable = (topic: string) => mayReadTopic(ctx, topic);
     const known = (topic: string, partition: number) => ctx.broker.metadata.topicByName(topic)?.partitions.has(partition) ?? false;
     const partitions = req.topics.flatMap((t) =>
       t.partitions.filter((p) => readable(t.name) && known(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })),

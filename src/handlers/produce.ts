@@ -11,7 +11,7 @@ import { batchSpans } from "../storage/record-batches.ts";
 import { readBatchHeader } from "../codec/batch-header.ts";
 import { isControlBatch, isTransactionalBatch } from "../storage/end-transaction-marker.ts";
 import { storageErrorCode } from "./storage-errors.ts";
-import { AclOperation, ResourceType } from "../security/acl.ts";
+import { mayWriteTopic, mayWriteTransaction } from "./resource-access.ts";
 import { clientQuota, recordAndThrottle } from "../quota/throttle.ts";
 
 /**
@@ -31,20 +31,17 @@ export const produce = defineApi(
   encodeProduceResponse,
   async (ctx, req): Promise<ProduceResponse | null> => {
     // A transactional producer needs Write on its transactional id, else nothing is appended.
-    const transactionRefused = req.transactionalId != null && !ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+    const transactionRefused = req.transactionalId != null && !mayWriteTransaction(ctx, req.transactionalId);
     const responses = await Promise.all(
-      req.topicData.map(async (t) => ({
-        name: t.name,
-        partitionResponses: await Promise.all(
-          t.partitionData.map((p) =>
-            transactionRefused
-              ? failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-              : !ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, t.name)
-                ? failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
-                : appendPartition(ctx, req.transactionalId ?? null, t.name, p),
+      req.topicData.map(async (t) => {
+        const refused = transactionRefused ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : mayWriteTopic(ctx, t.name) ? undefined : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        return {
+          name: t.name,
+          partitionResponses: await Promise.all(
+            t.partitionData.map((p) => (refused !== undefined ? failed(p.index, refused) : appendPartition(ctx, req.transactionalId ?? null, t.name, p))),
           ),
-        ),
-      })),
+        };
+      }),
     );
     const bytes = req.topicData.reduce((n, t) => t.partitionData.reduce((m, p) => m + (p.records?.length ?? 0), n), 0);
     const throttleTimeMs = recordAndThrottle(ctx, clientQuota(ctx, ctx.broker.quotas.produce), bytes);

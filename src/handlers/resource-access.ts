@@ -16,6 +16,11 @@ export function mayReadTopic(ctx: RequestContext, name: string): boolean {
   return ctx.authorize(AclOperation.READ, ResourceType.TOPIC, name);
 }
 
+/** Producers need Write on the topic; a refused partition answers TOPIC_AUTHORIZATION_FAILED. */
+export function mayWriteTopic(ctx: RequestContext, name: string): boolean {
+  return ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, name);
+}
+
 /** Group membership and commits need Read on the group (GROUP_AUTHORIZATION_FAILED otherwise). */
 export function mayReadGroup(ctx: RequestContext, groupId: string): boolean {
   return ctx.authorize(AclOperation.READ, ResourceType.GROUP, groupId);
