@@ -8,6 +8,7 @@
  */
 import { TRANSACTIONAL_BATCH, type BatchHeader } from "../codec/batch-header.ts";
 import { ErrorCode } from "../protocol/generated/error-codes.ts";
+import type { AbortedTxn } from "../storage/transaction-index.ts";
 import type { ProducerState } from "../protocol/generated/describe-producers-response.ts";
 
 /** Kafka keeps five: a producer has at most five requests in flight per connection. */
@@ -37,13 +38,7 @@ interface ProducerStateEntry {
 export type ActiveProducer = ProducerState;
 
 /** A transaction ended by a marker: what the aborted-transaction index records of an abort. */
-export interface CompletedTxn {
-  producerId: bigint;
-  firstOffset: bigint;
-  lastOffset: bigint;
-  /** The partition's last stable offset once this transaction is decided. */
-  lastStableOffset: bigint;
-}
+export type CompletedTxn = AbortedTxn;
 
 export type AppendAnalysis =
   | { kind: "append"; complete(baseOffset: bigint): void }

@@ -144,13 +144,17 @@ export class ProducerStates {
     const tracked = await this.stateOf(log);
     if (refresh) await log.refresh?.();
     if (tracked.end < log.logStartOffset) tracked.end = log.logStartOffset;
-    if (log.logEndOffset <= tracked.end) return tracked;
+    if (log.logEndOffset > tracked.end) await this.takeIn(log, tracked);
+    return tracked;
+  }
+
+  /** Takes in every batch from the tracked end on, batch headers (and markers) only, a bounded chunk at a time. */
+  private async takeIn(log: PartitionLog, tracked: TrackedState): Promise<void> {
     for await (const bytes of headersFrom(log, tracked.end)) {
       const header = readBatchHeader(bytes);
-      if (lastOffsetOf(header) >= tracked.end) await this.apply(log, tracked.state, bytes, header);
+      await this.apply(log, tracked.state, bytes, header);
       tracked.end = lastOffsetOf(header) + 1n;
     }
-    return tracked;
   }
 
   /** One scan per log, however many callers ask while it runs. */
@@ -163,17 +167,10 @@ export class ProducerStates {
     return state;
   }
 
-  /**
-   * Without Kafka's producer snapshots the whole log is replayed, batch headers (and markers)
-   * only, a bounded chunk at a time, once per partition.
-   */
+  /** Without Kafka's producer snapshots the whole log is replayed, once per partition. */
   private async load(log: PartitionLog): Promise<TrackedState> {
     const tracked = { state: new ProducerStateManager(), end: log.logStartOffset };
-    for await (const bytes of headersFrom(log)) {
-      const header = readBatchHeader(bytes);
-      await this.apply(log, tracked.state, bytes, header);
-      tracked.end = lastOffsetOf(header) + 1n;
-    }
+    await this.takeIn(log, tracked);
     return tracked;
   }
 

@@ -10,10 +10,11 @@
  * (damaged, or compressed past the bound) stays, and then no tombstone goes either, since the value
  * it deletes could be inside.
  */
-import { CONTROL_BATCH, TRANSACTIONAL_BATCH, readBatchHeader } from "../codec/batch-header.ts";
+import { readBatchHeader } from "../codec/batch-header.ts";
 import type { Codec } from "../codec/types.ts";
 import type { LogConfig } from "./log-config.ts";
-import { decodeDataBatch } from "./record-compression.ts";
+import { decodeDataBatch, keyOf } from "./record-compression.ts";
+import { isControlBatch, isTransactionalBatch } from "./end-transaction-marker.ts";
 
 interface ReadBatch {
   baseOffset: bigint;
@@ -63,14 +64,15 @@ export async function supersededBatches(
 }
 
 function readBatch(bytes: Uint8Array, codec: Pick<Codec, "decodeRecordBatch" | "crc32c">): ReadBatch {
-  const { baseOffset, producerId, maxTimestamp, attributes } = readBatchHeader(bytes);
+  const header = readBatchHeader(bytes);
+  const { baseOffset, producerId, maxTimestamp } = header;
   const batch = { baseOffset, producerId, maxTimestamp, records: undefined, unreadable: false };
-  if ((attributes & (CONTROL_BATCH | TRANSACTIONAL_BATCH)) !== 0) return batch;
+  if (isControlBatch(header) || isTransactionalBatch(header)) return batch;
   const decoded = decodeDataBatch(bytes, codec);
   if (!decoded) return { ...batch, unreadable: true };
   const records = decoded.records.map((r) => ({
     offset: baseOffset + BigInt(r.offsetDelta),
-    key: r.key && Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength).toString("latin1"),
+    key: r.key && keyOf(r.key),
     tombstone: r.value === null,
   }));
   return { ...batch, records };

@@ -24,9 +24,10 @@
  * The work yields to the event loop between chunks, so the broker keeps serving; the active
  * segment is never read or written.
  */
-import { COMPRESSION_MASK, CONTROL_BATCH, TIMESTAMP_TYPE_LOG_APPEND_TIME, TRANSACTIONAL_BATCH } from "../codec/batch-header.ts";
+import { COMPRESSION_MASK, TIMESTAMP_TYPE_LOG_APPEND_TIME } from "../codec/batch-header.ts";
 import type { Codec, Record } from "../codec/types.ts";
-import { compressBatch, decodeDataBatch } from "./record-compression.ts";
+import { compressBatch, decodeDataBatch, keyOf } from "./record-compression.ts";
+import { isControlBatch, isTransactionalBatch } from "./end-transaction-marker.ts";
 import type { FileBatch, LogSegment } from "./log-segment.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import { lastOffsetOf } from "./record-batches.ts";
@@ -160,9 +161,9 @@ class CleanRun {
         const { header } = batch;
         const { attributes, producerId } = header;
         if (producerId >= 0n) this.lastBatchOfProducer.set(producerId, header.baseOffset);
-        if ((attributes & CONTROL_BATCH) !== 0) openTransactions.delete(producerId);
-        else if ((attributes & TRANSACTIONAL_BATCH) !== 0 && !openTransactions.has(producerId)) openTransactions.set(producerId, header.baseOffset);
-        if ((attributes & COMPRESSION_MASK) !== 0 && (attributes & CONTROL_BATCH) === 0 && !decodeDataBatch(segment.readBatch(batch), this.options.codec)) this.unmappedKeys = true;
+        if (isControlBatch(header)) openTransactions.delete(producerId);
+        else if (isTransactionalBatch(header) && !openTransactions.has(producerId)) openTransactions.set(producerId, header.baseOffset);
+        if ((attributes & COMPRESSION_MASK) !== 0 && !isControlBatch(header) && !decodeDataBatch(segment.readBatch(batch), this.options.codec)) this.unmappedKeys = true;
         if (!(await this.maybeYield())) return undefined;
       }
     }
@@ -178,7 +179,7 @@ class CleanRun {
 
   /** A batch of a transaction that was aborted: never compacted, and its keys supersede nothing. */
   private isAborted({ header }: FileBatch): boolean {
-    if ((header.attributes & TRANSACTIONAL_BATCH) === 0 || (header.attributes & CONTROL_BATCH) !== 0) return false;
+    if (!isTransactionalBatch(header) || isControlBatch(header)) return false;
     return (this.abortedTransactions.get(header.producerId) ?? []).some((t) => header.baseOffset >= t.firstOffset && header.baseOffset <= t.lastOffset);
   }
 
@@ -321,6 +322,3 @@ function groupSegments(segments: LogSegment[], maxBytes: number): LogSegment[][]
   return groups;
 }
 
-function keyOf(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
-}

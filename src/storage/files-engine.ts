@@ -11,7 +11,7 @@ import type { LogDirDescription, ProducerIdState, ProducerIdStore, StorageEngine
 import { CLUSTER_METADATA_TOPIC, LogManager, type LogManagerConfig } from "./log-manager.ts";
 import type { LogConfig } from "./log-config.ts";
 import type { UnifiedLog } from "./unified-log.ts";
-import { uuidFromBase64 } from "./uuid-base64.ts";
+import { uuidFromBase64, uuidToBase64 } from "./uuid-base64.ts";
 
 export const PRODUCER_IDS_FILE = "producer-ids.json";
 
@@ -105,7 +105,7 @@ function readOrCreateMetaProperties(logDir: string, nodeId: number): Map<string,
   const path = join(logDir, "meta.properties");
   const properties = parseProperties(existsSync(path) ? readFileSync(path, "utf8") : "");
   if (properties.get("cluster.id")) return properties;
-  const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  const id = uuidToBase64(randomUUID());
   writeFileSync(path, `#\ncluster.id=${id}\nnode.id=${nodeId}\nversion=1\n`);
   return parseProperties(readFileSync(path, "utf8"));
 }

@@ -4,6 +4,7 @@
  * whose brokers share one instance (what they would share in a database). Data lives as long as
  * the engine object; close() keeps it, so a broker restarted on the same engine finds it again.
  */
+import { uuidToBase64 } from "./uuid-base64.ts";
 import { randomUUID } from "node:crypto";
 import { freemem, totalmem } from "node:os";
 import type { BatchHeader } from "../codec/batch-header.ts";
@@ -182,7 +183,7 @@ function copy(state: ProducerIdState): ProducerIdState {
 
 export class MemoryEngine implements StorageEngine {
   readonly name = "memory";
-  readonly clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  readonly clusterId = uuidToBase64(randomUUID());
   readonly directoryId = UNASSIGNED_DIRECTORY_ID;
   readonly producerIds: ProducerIdStore = new MemoryProducerIds();
   private readonly logs = new Map<string, { topic: string; partition: number; log: MemoryLog }>();

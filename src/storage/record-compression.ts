@@ -29,6 +29,11 @@ type Crc32c = (bytes: Uint8Array) => number;
 /** A compressed batch that would decompress to more than this is left as it is (a decompression bomb cannot fill memory). */
 export const MAX_DECOMPRESSED_BATCH_BYTES = 128 * 1024 * 1024;
 
+/** A record key as compaction maps it: its bytes as a latin1 string. */
+export function keyOf(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+}
+
 /**
  * A data batch's records, decompressed first if need be: what compaction reads keys from.
  * Undefined for a control batch, or one whose records cannot be read (compressed records are not

@@ -7,6 +7,7 @@
  * to run from all of them at once, and one that finds nothing to delete writes nothing. Driver: `pg` (node-postgres), the most used and maintained
  * PostgreSQL client for Node, with a pool, LISTEN/NOTIFY and binary bytea parameters.
  */
+import { uuidToBase64 } from "../uuid-base64.ts";
 import type { LogConfig } from "../log-config.ts";
 import { logConfigOf } from "../log-manager.ts";
 import { scheduleRetentionCheck } from "../log-retention.ts";
@@ -76,7 +77,7 @@ export class PostgresEngine implements StorageEngine {
     pool.on("error", () => undefined);
     try {
       await migrate(pool);
-      const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+      const id = uuidToBase64(randomUUID());
       await pool.query("INSERT INTO kafka_cluster (id, cluster_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [id]);
       const { rows } = await pool.query<{ cluster_id: string }>("SELECT cluster_id FROM kafka_cluster WHERE id = 1");
       const engine = new PostgresEngine(new Database(pool, databaseName(config.url)), () => new pg.Client({ connectionString: config.url }), config, rows[0].cluster_id);
