@@ -91,7 +91,7 @@ export class Broker {
       forgetEmpty: (groupId) => this.groupCoordinator.forgetEmpty(groupId),
     };
     // A broker of a cluster coordinates nothing until it is registered (it does not know who else is live).
-    const shared = storage.name === "postgres";
+    const shared = storage.registerBroker !== undefined;
     const coordinates = (keyType: number) => (key: string) =>
       this.registry ? coordinatorFor(this.registry.liveBrokers(), keyType, key) === config.nodeId : !shared;
     const ownsGroup = coordinates(GROUP_KEY_TYPE);

@@ -73,10 +73,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     const storage = typeof storageOption === "object" && "getLog" in storageOption ? storageOption : await openStorage(config, codec, log);
     broker = await Broker.open(config, codec, log, storage);
     let registered: (() => void) | undefined;
-    if (storage instanceof PostgresEngine) broker.holdRequestsUntil(new Promise<void>((resolve) => (registered = resolve)));
+    if (storage.registerBroker) broker.holdRequestsUntil(new Promise<void>((resolve) => (registered = resolve)));
     const listeners = await broker.listen();
     const { host, port } = listeners[0];
-    if (storage instanceof PostgresEngine) {
+    if (storage.registerBroker) {
       // A cluster advertises each broker's first listener.
       const self = { nodeId: config.nodeId, ...broker.advertisedAddress(config.listeners[0], { host, port }), rack: null };
       const lease = { leaseMs: config.brokerSessionTimeoutMs, renewMs: config.brokerHeartbeatIntervalMs };

@@ -8,6 +8,7 @@ import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startBroker } from "./index.ts";
 import { formatStorage } from "./format.ts";
+import { databaseName } from "./storage/postgres/postgres-engine.ts";
 
 const HELP = `Usage: wasm-kafka-broker [server.properties] [options]
 
@@ -73,7 +74,8 @@ ${HELP}`);
   try {
     const started = performance.now();
     const running = await startBroker({ ...config, logger: log });
-    const storage = config.storageEngine === "memory" ? "in memory" : config.logDirs.join(",");
+    const storage =
+      config.storageEngine === "memory" ? "in memory" : config.storageEngine === "postgres" ? databaseName(config.storagePostgresUrl!) : config.logDirs.join(",");
     log.info(
       `kafka broker ${config.nodeId} listening on ${running.listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(",")} ` +
         `(codec ${running.broker.codec.kind}, ${storage}, ${Math.round(performance.now() - started)} ms)` +

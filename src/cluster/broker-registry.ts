@@ -12,6 +12,14 @@ export interface BrokerEndpoint {
   rack: string | null;
 }
 
+/** A broker's registration with the others sharing its storage engine. */
+export interface LeaseConfig {
+  /** How long a registration lives without renewal. */
+  leaseMs: number;
+  /** How often this broker renews its lease and re-reads the live set (a third of the lease by default). */
+  renewMs?: number;
+}
+
 /** Brokers sharing one storage engine; a broker alone has none (it is the cluster, and leads everything). */
 export interface BrokerRegistry {
   /** The live brokers, by node id; never empty while this broker runs (it is one of them). */

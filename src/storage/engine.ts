@@ -14,6 +14,7 @@
  * partition above the engine, in ProducerStates.
  */
 import type { LogConfig } from "./log-config.ts";
+import type { BrokerEndpoint, BrokerRegistry, LeaseConfig } from "../cluster/broker-registry.ts";
 import type { AppendRefusal, FetchDataInfo, LogAppendInfo, OFFSET_OUT_OF_RANGE, TimestampAndOffset } from "./unified-log.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 
@@ -146,6 +147,11 @@ export interface StorageEngine {
    * segments (batches, for an engine without segments) were deleted.
    */
   cleanupLogs(nowMs?: number): Awaitable<number>;
+  /**
+   * Engines that brokers share (each a cluster of its own otherwise): registers `self` with a lease
+   * renewed until the registry is closed; the registry tells who else is live.
+   */
+  registerBroker?(self: BrokerEndpoint, lease: LeaseConfig, onError: (err: Error) => void): Awaitable<BrokerRegistry>;
   /** Flushes and releases everything; the engine is not used afterwards. */
   close(): Awaitable<void>;
 }

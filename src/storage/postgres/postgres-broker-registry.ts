@@ -3,15 +3,8 @@
  * lease lapsed (killed, cut off) drops out of every other broker's live set at their next renewal,
  * and its partitions and groups move to the survivors.
  */
-import type { BrokerEndpoint, BrokerRegistry } from "../../cluster/broker-registry.ts";
+import type { BrokerEndpoint, BrokerRegistry, LeaseConfig } from "../../cluster/broker-registry.ts";
 import type { Database } from "./database.ts";
-
-export interface LeaseConfig {
-  /** How long a registration lives without renewal. */
-  leaseMs: number;
-  /** How often this broker renews its lease and re-reads the live set (a third of the lease by default). */
-  renewMs?: number;
-}
 
 export class PostgresBrokerRegistry implements BrokerRegistry {
   private live: BrokerEndpoint[];

@@ -17,10 +17,10 @@ import type pg from "pg";
 import type { Codec } from "../../codec/types.ts";
 import type { LogDirDescription, ProducerIdState, ProducerIdStore, StorageEngine } from "../engine.ts";
 import { UNASSIGNED_DIRECTORY_ID } from "../files-engine.ts";
-import type { BrokerEndpoint } from "../../cluster/broker-registry.ts";
+import type { BrokerEndpoint, LeaseConfig } from "../../cluster/broker-registry.ts";
 import { Database } from "./database.ts";
 import { migrate } from "./migrations.ts";
-import { type LeaseConfig, PostgresBrokerRegistry } from "./postgres-broker-registry.ts";
+import { PostgresBrokerRegistry } from "./postgres-broker-registry.ts";
 import { APPEND_CHANNEL, LOG_START_CHANNEL, PostgresLog, partitionRow } from "./postgres-log.ts";
 
 export interface PostgresEngineConfig {
@@ -238,7 +238,8 @@ export class PostgresEngine implements StorageEngine {
   }
 }
 
-function databaseName(url: string): string {
+/** The database a storage.postgres.url names, without its credentials: what logs and DescribeLogDirs show. */
+export function databaseName(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
