@@ -40,6 +40,8 @@ export class Connection {
   /** Resolves the request waiting for unsent responses to drain (or the connection to close). */
   private drained: (() => void) | undefined;
   private readonly clientHost: string;
+  /** The address this connection reached, for Metadata's advertised address. */
+  private readonly localAddress: { host: string; port: number };
   /** Set by a handler whose answer ends the connection (a failed SASL authentication). */
   private closeAfterResponse = false;
   /** Set by a handler for a client over its quota: how long the next request waits. */
@@ -51,6 +53,8 @@ export class Connection {
     private readonly session: Session,
   ) {
     this.clientHost = unmapIpv4(socket.remoteAddress ?? "");
+    const address = socket.address();
+    this.localAddress = { host: unmapIpv4("address" in address ? address.address : "127.0.0.1"), port: "port" in address ? address.port : 0 };
     this.queue = broker.serving;
     this.framer = new Framer(broker.config.socketRequestMaxBytes);
     socket.setNoDelay(true);
@@ -151,7 +155,6 @@ export class Connection {
     const header = decodeRequestHeader(r, flexible ? 2 : 1);
     const request = handler.decode(r, apiVersion);
     if (r.failed) return this.reject(`malformed ${handler.name} v${apiVersion} request`);
-    const address = this.socket.address();
     const { authorizer } = this.broker.security;
     const principal = this.session.principal;
     const clientHost = this.clientHost;
@@ -159,7 +162,7 @@ export class Connection {
       broker: this.broker,
       header,
       apiVersion,
-      localAddress: { host: unmapIpv4("address" in address ? address.address : "127.0.0.1"), port: "port" in address ? address.port : 0 },
+      localAddress: this.localAddress,
       clientHost,
       signal: this.aborted.signal,
       readBuffers: this.readBuffers,
