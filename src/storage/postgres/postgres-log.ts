@@ -10,14 +10,14 @@
  */
 import type { Database } from "./database.ts";
 import { UnknownTopicOrPartitionException } from "../storage-error.ts";
-import { BATCH_HEADER_SIZE, BatchField, CONTROL_BATCH, readBatchHeader, setBaseOffset, setLogAppendTime } from "../../codec/batch-header.ts";
+import { BATCH_HEADER_SIZE, BatchField, CONTROL_BATCH, readBatchHeader, setBaseOffset } from "../../codec/batch-header.ts";
 import type { Codec } from "../../codec/types.ts";
 import type { AppendRefusal, FetchDataInfo, LogAppendInfo, PartitionLog, TimestampAndOffset } from "../engine.ts";
 import { type AbortedTxn, AbortedTxnList } from "../transaction-index.ts";
 import { DEFAULT_LOG_CONFIG, type LogConfig, hasCompactPolicy } from "../log-config.ts";
-import { analyzeAndValidate } from "../log-validator.ts";
+import { analyzeAndValidate, maybeStampLogAppendTime } from "../log-validator.ts";
 import { OFFSET_OUT_OF_RANGE } from "../engine.ts";
-import { batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
+import { assignOffsets, batchSpans, lastOffsetOf, recordAtOrAfter } from "../record-batches.ts";
 import { retentionLimits } from "../log-retention.ts";
 import { supersededBatches } from "../batch-compaction.ts";
 import { EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "../unified-log.ts";
@@ -221,27 +221,17 @@ export class PostgresLog implements PartitionLog {
   }
 
   private enqueue(batches: Uint8Array, expectedEnd: bigint | undefined): Promise<LogAppendInfo | undefined> {
-    const whole = [...batchSpans(batches)];
-    const last = whole.at(-1);
-    if (!last || last.position + last.size !== batches.length) throw new RangeError("append needs whole record batches");
-    const spans = whole.map(({ position }) => {
-      const header = readBatchHeader(batches, position);
-      return { position, lastOffsetDelta: header.lastOffsetDelta, maxTimestamp: header.maxTimestamp };
-    });
-    if (spans.some((s) => s.lastOffsetDelta < 0)) throw new RangeError("last_offset_delta must not be negative");
-    const logAppendTime = this.config.messageTimestampType === "LogAppendTime" ? BigInt(Date.now()) : -1n;
-    if (logAppendTime >= 0n) {
-      for (const span of spans) {
-        setLogAppendTime(batches, span.position, logAppendTime, this.codec.crc32c);
-        span.maxTimestamp = logAppendTime;
-      }
-    }
-    const count = spans.reduce((n, s) => n + BigInt(s.lastOffsetDelta) + 1n, 0n);
+    // Offsets from 0 for now: the statement writes the real ones (and they are set here once it commits).
+    const assigned = assignOffsets(batches, 0n);
+    const logAppendTime = maybeStampLogAppendTime(this.config, assigned, batches, Date.now(), this.codec.crc32c);
+    const spans = assigned.batches.map(({ position, header }) => ({ position, lastOffsetDelta: header.lastOffsetDelta, maxTimestamp: header.maxTimestamp }));
+    const count = assigned.lastOffset + 1n;
     return new Promise((resolve, reject) => {
       this.pending.push({ batches, spans, count, logAppendTime, expectedEnd, resolve, reject });
       if (!this.inFlight) this.appending = this.appendPending();
     });
   }
+
 
   private async appendPending(): Promise<void> {
     this.inFlight = true;
