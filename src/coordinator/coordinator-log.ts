@@ -70,9 +70,10 @@ export class CoordinatorLog {
    * start-up read goes through the log's checked replay: a damaged batch ends that partition's log
    * there, and loading goes on. With `current`, the storage is read even where the log end this
    * broker knows says nothing is new: another broker's append may not have been heard of yet.
+   * With `only`, that one partition.
    */
-  async *load(current = false): AsyncGenerator<LoadedBatch> {
-    for (let partition = 0; partition < this.numPartitions; partition++) {
+  async *load(current = false, only?: number): AsyncGenerator<LoadedBatch> {
+    for (const partition of only === undefined ? Array.from({ length: this.numPartitions }, (_, p) => p) : [only]) {
       const log = await this.logs.getLog(this.topic, partition);
       if (!log) continue;
       const loaded = this.loadedEnd.get(partition);

@@ -170,7 +170,8 @@ export class TransactionCoordinator {
   async verifyTransaction(transactionalId: string | null, producerId: bigint, producerEpoch: number, partition: TopicPartition): Promise<number> {
     const error = this.checkTransaction(transactionalId, producerId, producerEpoch, partition);
     if (error === ErrorCode.NONE) return error;
-    await this.changes.run(() => this.stateManager.load(this.transactions, true));
+    if (transactionalId === null) return error;
+    await this.changes.run(() => this.stateManager.load(this.transactions, transactionalId));
     return this.checkTransaction(transactionalId, producerId, producerEpoch, partition);
   }
 
@@ -251,7 +252,7 @@ export class TransactionCoordinator {
    * coordinator may have written it a moment ago), with a transaction left prepared completed.
    */
   private async current(transactionalId: string): Promise<TransactionMetadata | undefined> {
-    await this.stateManager.load(this.transactions, true);
+    await this.stateManager.load(this.transactions, transactionalId);
     const txn = this.transactions.get(transactionalId);
     if (txn && isPrepared(txn)) await this.writeMarkersAndComplete(txn);
     return txn;

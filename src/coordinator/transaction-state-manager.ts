@@ -26,11 +26,13 @@ export class TransactionStateManager {
 
   /**
    * Brings `transactions` up to what the log holds: at start-up every transactional.id, later
-   * what other brokers' coordinators appended since (with `current`, even an append this broker
-   * has not heard of yet). The last record of each transactional.id wins and a tombstone removes it.
+   * what other brokers' coordinators appended since. With `readThrough`, only its partition, read
+   * from the storage even if this broker has not heard of an append yet. The last record of each
+   * transactional.id wins and a tombstone removes it.
    */
-  async load(transactions: Map<string, TransactionMetadata>, current = false): Promise<void> {
-    for await (const batch of this.log.load(current)) {
+  async load(transactions: Map<string, TransactionMetadata>, readThrough?: string): Promise<void> {
+    const only = readThrough === undefined ? undefined : this.log.partitionFor(readThrough);
+    for await (const batch of this.log.load(only !== undefined, only)) {
       if (batch.kind !== "records") continue;
       for (const record of batch.records) {
         const key = readVersioned(record.key);
