@@ -158,10 +158,7 @@ export class ClusterMetadata {
 
   /** Appends one ConfigRecord per change (validated by the caller) in one batch: the changes apply together or not at all. */
   alterConfigs(resourceType: number, resourceName: string, changes: Iterable<ConfigChange>): Promise<void> {
-    const records = this.configRecords(resourceType, resourceName, changes);
-    return this.changes.run(async () => {
-      if (records.length > 0) await this.commit(records);
-    });
+    return this.append(this.configRecords(resourceType, resourceName, changes));
   }
 
   /** Appends PartitionRecords for partitions [current count, totalCount); `beforeCommit` as for createTopic. */
@@ -189,9 +186,7 @@ export class ClusterMetadata {
 
   /** Appends the records (one batch: all or none) and applies them. */
   alterClientQuotas(records: ClientQuotaRecord[]): Promise<void> {
-    return this.changes.run(async () => {
-      if (records.length > 0) await this.commit(records.map((record) => ({ type: "ClientQuotaRecord", record })));
-    });
+    return this.append(records.map((record) => ({ type: "ClientQuotaRecord", record })));
   }
 
   /** Grows with every change: the epoch of the finalized features ApiVersions reports. */
@@ -240,9 +235,11 @@ export class ClusterMetadata {
     return records;
   }
 
-  /** Appends records that are not topics' (credentials, ACLs) as one batch, in turn with every other change. */
+  /** Appends records that are not topics' (configs, quotas, credentials, ACLs) as one batch, in turn with every other change; none, nothing. */
   append(records: MetadataRecord[]): Promise<void> {
-    return this.changes.run(() => this.commit(records));
+    return this.changes.run(async () => {
+      if (records.length > 0) await this.commit(records);
+    });
   }
 
   /**

@@ -8,12 +8,10 @@ import { run, runOk } from "./support/process.ts";
 import { jsonLines } from "./support/python.ts";
 import { plainClient } from "./support/sasl-raw.ts";
 import { DeleteAcls, DeleteRecords, DescribeAcls, DescribeConfigs, Fetch } from "../support/messages.ts";
-import { INIT_PRODUCER_ID_REQUEST, encodeInitProducerIdRequest } from "../../src/protocol/generated/init-producer-id-request.ts";
-import { decodeInitProducerIdResponse } from "../../src/protocol/generated/init-producer-id-response.ts";
 import { ErrorCode } from "../../src/protocol/generated/error-codes.ts";
 import { AclOperation, PatternType, PermissionType, ResourceType } from "../../src/security/acl.ts";
 import { CLIENT_PRINCIPAL } from "./support/certificates.ts";
-import { ShareAcknowledge, ShareFetch, ShareGroupHeartbeat } from "../coordinator/messages.ts";
+import { InitProducerId, ShareAcknowledge, ShareFetch, ShareGroupHeartbeat } from "../coordinator/messages.ts";
 import { PYTHON, describeWith } from "../support/system-clients.ts";
 
 const DRIVER = new URL("./python/security_client.py", import.meta.url).pathname;
@@ -153,7 +151,6 @@ describeWith(["openssl", "kcat", "confluent-kafka", "kafka-python"], "StandardAu
   });
 
   it("needs Write on a transactional id to initialize it, and Write on some topic to be idempotent", async () => {
-    const InitProducerId = { request: { ...INIT_PRODUCER_ID_REQUEST, encode: encodeInitProducerIdRequest }, response: { decode: decodeInitProducerIdResponse } };
     const init = { transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 };
     const port = secure.broker.running.listeners.find((l) => l.name === "SASL_PLAINTEXT")!.port;
     const admin = await plainClient(port, "admin", PASSWORDS.admin);

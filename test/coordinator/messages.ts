@@ -1,12 +1,8 @@
 // Request/response pairs of the group and producer-id APIs for RawClient, from the generated codecs.
-import * as findCoordinatorReq from "../../src/protocol/generated/find-coordinator-request.ts";
-import * as findCoordinatorRes from "../../src/protocol/generated/find-coordinator-response.ts";
 import * as joinGroupReq from "../../src/protocol/generated/join-group-request.ts";
 import * as joinGroupRes from "../../src/protocol/generated/join-group-response.ts";
 import * as syncGroupReq from "../../src/protocol/generated/sync-group-request.ts";
 import * as syncGroupRes from "../../src/protocol/generated/sync-group-response.ts";
-import * as heartbeatReq from "../../src/protocol/generated/heartbeat-request.ts";
-import * as heartbeatRes from "../../src/protocol/generated/heartbeat-response.ts";
 import * as leaveGroupReq from "../../src/protocol/generated/leave-group-request.ts";
 import * as leaveGroupRes from "../../src/protocol/generated/leave-group-response.ts";
 import * as offsetCommitReq from "../../src/protocol/generated/offset-commit-request.ts";
@@ -39,10 +35,8 @@ import * as listTxnReq from "../../src/protocol/generated/list-transactions-requ
 import * as listTxnRes from "../../src/protocol/generated/list-transactions-response.ts";
 import { apiPair } from "../support/api-pair.ts";
 
-export const FindCoordinator = {
-  request: { ...findCoordinatorReq.FIND_COORDINATOR_REQUEST, encode: findCoordinatorReq.encodeFindCoordinatorRequest },
-  response: { decode: findCoordinatorRes.decodeFindCoordinatorResponse },
-};
+// FindCoordinator and Heartbeat are shared with the other suites.
+export { FindCoordinator, Heartbeat } from "../support/messages.ts";
 export const JoinGroup = {
   request: { ...joinGroupReq.JOIN_GROUP_REQUEST, encode: joinGroupReq.encodeJoinGroupRequest },
   response: { decode: joinGroupRes.decodeJoinGroupResponse },
@@ -50,10 +44,6 @@ export const JoinGroup = {
 export const SyncGroup = {
   request: { ...syncGroupReq.SYNC_GROUP_REQUEST, encode: syncGroupReq.encodeSyncGroupRequest },
   response: { decode: syncGroupRes.decodeSyncGroupResponse },
-};
-export const Heartbeat = {
-  request: { ...heartbeatReq.HEARTBEAT_REQUEST, encode: heartbeatReq.encodeHeartbeatRequest },
-  response: { decode: heartbeatRes.decodeHeartbeatResponse },
 };
 export const LeaveGroup = {
   request: { ...leaveGroupReq.LEAVE_GROUP_REQUEST, encode: leaveGroupReq.encodeLeaveGroupRequest },
