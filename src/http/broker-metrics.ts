@@ -126,6 +126,9 @@ export class BrokerMetrics implements RequestObserver {
   /** Gauges whose values are read from the broker at scrape time. */
   private registerScrapedGauges(registers: Registry[]): void {
     const broker = this.broker;
+    // The gauges of one scrape are collected together: each set is read from the broker once for all of them.
+    const logs = sharedWhileRunning(() => partitionLogs(broker));
+    const lags = sharedWhileRunning(() => committedLag(broker));
     const partitionGauge = (name: string, help: string, value: (log: PartitionLog) => number) =>
       new Gauge({
         name,
@@ -134,7 +137,7 @@ export class BrokerMetrics implements RequestObserver {
         registers,
         async collect() {
           this.reset();
-          for (const { labels, log } of await partitionLogs(broker)) this.set(labels, value(log));
+          for (const { labels, log } of await logs()) this.set(labels, value(log));
         },
       });
     partitionGauge("kafka_log_log_logendoffset", "The offset the next record appended to the partition gets", (log) => Number(log.logEndOffset));
@@ -157,7 +160,7 @@ export class BrokerMetrics implements RequestObserver {
         registers,
         async collect() {
           this.reset();
-          for (const lag of await committedLag(broker)) {
+          for (const lag of await lags()) {
             this.set({ consumergroup: lag.groupId, topic: lag.topic, partition: String(lag.partition) }, value(lag));
           }
         },
@@ -165,6 +168,12 @@ export class BrokerMetrics implements RequestObserver {
     lagGauge("kafka_consumergroup_lag", "Log end offset minus the group's committed offset", (l) => l.lag);
     lagGauge("kafka_consumergroup_current_offset", "The group's committed offset", (l) => Number(l.committedOffset));
   }
+}
+
+/** `compute`, its one run shared by every caller that asks while it runs. */
+function sharedWhileRunning<T>(compute: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => (running ??= compute().finally(() => (running = undefined)));
 }
 
 async function partitionLogs(broker: MetricsBroker): Promise<{ labels: PartitionLabels; log: PartitionLog }[]> {
