@@ -117,7 +117,7 @@ export class Broker {
     const opened = metadata;
     await storage.removeStrayLogs?.((topic) => opened.topicByName(topic)?.topicId);
     const offsets = await GroupMetadataManager.load(storage, codec, { numPartitions: config.offsetsTopicNumPartitions });
-    const producerIds = await ProducerIdManager.open(storage.producerIds);
+    const producerIds = new ProducerIdManager(storage.producerIds);
     const shareState = await ShareStateStore.open(storage, codec);
     const broker = new Broker(config, codec, log, storage, metadata, offsets, producerIds, security, shareState);
     // After the offsets: completing a prepared transaction writes markers to __consumer_offsets too.

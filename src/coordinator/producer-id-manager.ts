@@ -15,16 +15,9 @@ export const FIRST_PRODUCER_ID = 1000n;
 /** Bounds the retries of an allocation that other brokers keep winning. */
 const MAX_ALLOCATION_ATTEMPTS = 100;
 
+/** Keeps no state of its own: every allocation reads the store, which only ever moves forward. */
 export class ProducerIdManager {
-  private constructor(
-    private readonly store: ProducerIdStore,
-    private nextProducerId: bigint,
-  ) {}
-
-  static async open(store: ProducerIdStore): Promise<ProducerIdManager> {
-    const stored = await store.load();
-    return new ProducerIdManager(store, stored?.nextProducerId ?? FIRST_PRODUCER_ID);
-  }
+  constructor(private readonly store: ProducerIdStore) {}
 
   /**
    * Whether the id is one InitProducerId hands out, here or on another broker sharing the store:
@@ -38,11 +31,8 @@ export class ProducerIdManager {
   async generateProducerId(): Promise<bigint> {
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
       const stored = await this.store.load();
-      const producerId = stored && stored.nextProducerId > this.nextProducerId ? stored.nextProducerId : this.nextProducerId;
-      if (await this.store.save({ nextProducerId: producerId + 1n }, stored)) {
-        this.nextProducerId = producerId + 1n;
-        return producerId;
-      }
+      const producerId = stored?.nextProducerId ?? FIRST_PRODUCER_ID;
+      if (await this.store.save({ nextProducerId: producerId + 1n }, stored)) return producerId;
     }
     throw new Error(`could not allocate a producer id in ${MAX_ALLOCATION_ATTEMPTS} attempts: other brokers kept taking the next one`);
   }

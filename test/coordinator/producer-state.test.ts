@@ -95,14 +95,14 @@ describe("ProducerIdManager", () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  const openIds = (dir: string) => ProducerIdManager.open(new ProducerIdFile(join(dir, PRODUCER_IDS_FILE)));
+  const openIds = (dir: string) => new ProducerIdManager(new ProducerIdFile(join(dir, PRODUCER_IDS_FILE)));
 
   it("never hands out the same producer id twice, across restarts", async () => {
     const dir = tempDir();
-    const first = await openIds(dir);
+    const first = openIds(dir);
     expect(await first.generateProducerId()).toBe(FIRST_PRODUCER_ID);
     expect(await first.generateProducerId()).toBe(FIRST_PRODUCER_ID + 1n);
-    const restarted = await openIds(dir);
+    const restarted = openIds(dir);
     expect(await restarted.generateProducerId()).toBe(FIRST_PRODUCER_ID + 2n);
     expect(restarted.isAllocated(FIRST_PRODUCER_ID)).toBe(true);
     expect(restarted.isAllocated(0n)).toBe(false);

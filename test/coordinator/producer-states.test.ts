@@ -29,7 +29,7 @@ function slowLog(log: PartitionLog): PartitionLog {
 describe("ProducerStates over an engine with async appends", () => {
   it("checks each idempotent append against the sequences the one before it left", async () => {
     const engine = new MemoryEngine(codec);
-    const producerIds = await ProducerIdManager.open(engine.producerIds);
+    const producerIds = new ProducerIdManager(engine.producerIds);
     const producerId = await producerIds.generateProducerId();
     const states = new ProducerStates(producerIds, codec);
     const log = slowLog(engine.createLog("t", 0, "71a59a51-8968-4f8b-937e-2d59b2dc350e"));
