@@ -107,7 +107,7 @@ export class Broker {
     this.transactionCoordinator.ownsTransactionalId = coordinates(TRANSACTION_KEY_TYPE);
   }
 
-  /** Reads the cluster metadata, committed offsets, producer ids and transactions back from `storage`. */
+  /** Reads the cluster metadata, committed offsets and transactions back from `storage` (producer ids are read as they are allocated). */
   static async open(config: BrokerConfig, codec: Codec, log: Logger, storage: StorageEngine): Promise<Broker> {
     const security = new BrokerSecurity(config.security, config.listeners);
     // Topic configs are in the metadata being read here; until it is, only internal topics' logs open.
